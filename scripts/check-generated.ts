@@ -1,0 +1,60 @@
+/**
+ * Drift check: regenerates from spec/ into a temporary folder and fails, naming each file, when the committed
+ * generated/ differs (a hand edit, a spec change without `npm run generate`, or a codegen version change).
+ *
+ * Usage: tsx scripts/check-generated.ts [--dir GENERATED_DIR]   (default: generated/)
+ */
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { generate, ROOT } from "./generate.js";
+
+async function listFiles(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+/** Returns one line per drifted file; empty when `dir` is exactly what the spec produces. */
+export async function findDrift(dir: string): Promise<string[]> {
+  const fresh = await mkdtemp(join(tmpdir(), "kling-generated-"));
+  try {
+    const expected = await generate(fresh);
+    const actual = await listFiles(dir);
+    const problems: string[] = [];
+    for (const name of expected) {
+      if (!actual.includes(name)) {
+        problems.push(`missing: ${name}`);
+        continue;
+      }
+      const [want, got] = await Promise.all([readFile(join(fresh, name), "utf8"), readFile(join(dir, name), "utf8")]);
+      if (want !== got) {
+        const wantLines = want.split("\n");
+        const gotLines = got.split("\n");
+        const line = wantLines.findIndex((l, i) => l !== gotLines[i]) + 1;
+        problems.push(`differs: ${name} (first difference at line ${line})`);
+      }
+    }
+    for (const name of actual) if (!expected.includes(name)) problems.push(`unexpected: ${name}`);
+    return problems;
+  } finally {
+    await rm(fresh, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("check-generated.ts")) {
+  const { values } = parseArgs({ options: { dir: { type: "string", default: join(ROOT, "generated") } } });
+  const dir = resolve(values.dir ?? "generated");
+  const problems = await findDrift(dir);
+  const shown = relative(process.cwd(), dir) || ".";
+  if (problems.length === 0) {
+    console.log(`ok: ${shown} matches spec/ (regenerated and compared)`);
+  } else {
+    console.error(`${shown} has drifted from spec/ (run \`npm run generate\` and commit the result):`);
+    for (const problem of problems) console.error(`  ${problem}`);
+    process.exit(1);
+  }
+}
