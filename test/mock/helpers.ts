@@ -1,7 +1,7 @@
 /** Shared helpers of the mock's tests: spec validation of bodies, and request shortcuts. */
 import { expect } from "vitest";
 import { operations } from "../../generated/operations.js";
-import type { Validator } from "../../generated/validators.js";
+import { type SchemaName, type Validator, validators } from "../../generated/validators.js";
 import type { VideoGenerationRequest } from "../../src/mock/engine.js";
 
 /** Asserts that `body` is valid against a generated validator, showing ajv's reasons when not. */
@@ -26,4 +26,24 @@ export class FakeClock {
   advance(ms: number): void {
     this.ms += ms;
   }
+}
+
+type OperationId = keyof typeof operations;
+
+/**
+ * Asserts that a response is one the spec documents for the operation: a documented status, its content type, and a
+ * body valid against that status's schema. Returns the parsed body.
+ */
+export async function expectSpecResponse(operationId: OperationId, res: Response): Promise<unknown> {
+  const responses = operations[operationId].responses as Record<
+    string,
+    { body?: { contentType: string; schema: string } }
+  >;
+  const documented = responses[String(res.status)];
+  expect(documented, `${operationId} does not document ${res.status}`).toBeDefined();
+  expect(res.headers.get("content-type")).toBe(documented?.body?.contentType);
+  const body = await res.json();
+  const validator = validators[documented?.body?.schema as SchemaName];
+  expectValid(validator as Validator<unknown>, body);
+  return body;
 }
