@@ -23,6 +23,14 @@ export interface StartedTarget {
   secrets?: string[];
 }
 
+/** Names a probe's result after the running test, so reports and JUnit use the same words. */
+function named(result: ProbeResult): ProbeResult {
+  const test = expect.getState().currentTestName?.split(" > ").slice(1).join(" > ");
+  return test && test !== result.name
+    ? { ...result, name: test.includes(result.name) ? test : `${test}: ${result.name}` }
+    : result;
+}
+
 /** What a target's tests use. */
 export interface TargetContext {
   /** The running target (only inside tests). */
@@ -31,6 +39,11 @@ export interface TargetContext {
   readonly report: ContractReport;
   /** Adds a probe's result to the report and fails the test, listing each violation, when there is one. */
   check(result: ProbeResult | Promise<ProbeResult>): Promise<ProbeResult>;
+  /**
+   * For a deliberate deviation (a fault scenario): requires the checks to report exactly `rules`, and records the
+   * check as passed with what was caught.
+   */
+  expectCaught(result: ProbeResult | Promise<ProbeResult>, rules: readonly string[]): Promise<ProbeResult>;
 }
 
 /**
@@ -42,16 +55,17 @@ export function describeTarget(
   options: { skipReason?: string | undefined; start: () => Promise<StartedTarget> },
   body: (ctx: TargetContext) => void,
 ): void {
-  const notSelected = selectedTargets().includes(name)
-    ? undefined
-    : `not selected (CONTRACT_TARGET=${process.env.CONTRACT_TARGET})`;
+  const chosen = process.env.CONTRACT_TARGET;
+  const selection = chosen ? `CONTRACT_TARGET=${chosen}` : "npm test runs prism and mock";
+  const howToRun = name === "live" ? "; run npm run test:live with KLING_BASE_URL and KLING_API_KEY" : "";
+  const notSelected = selectedTargets().includes(name) ? undefined : `not selected (${selection}${howToRun})`;
   const skipReason = notSelected ?? options.skipReason;
   if (skipReason) {
     describe(`contract: ${name}`, () => {
       it.skip(`${name} target skipped: ${skipReason}`, () => {});
     });
+    log(`${name} target skipped: ${skipReason}`);
     if (!notSelected) {
-      log(`${name} target skipped: ${skipReason}`);
       const report = new ContractReport(name, { skipped: skipReason });
       report.skip(`${name} target`, skipReason);
       void report.write();
@@ -61,7 +75,7 @@ export function describeTarget(
 
   let started: StartedTarget | undefined;
   let report = new ContractReport(name);
-  const recorded: Exchange[] = [];
+  const recorded: { exchange: Exchange; at: Date }[] = [];
   const ctx: TargetContext = {
     get target() {
       if (!started) throw new Error(`${name} target did not start`);
@@ -71,9 +85,16 @@ export function describeTarget(
       return report;
     },
     async check(pending) {
-      const result = await pending;
+      const result = named(await pending);
       report.add(result);
       expect(result.violations.map(formatViolation), `${result.name}: ${result.notes.join("; ")}`).toEqual([]);
+      return result;
+    },
+    async expectCaught(pending, rules) {
+      const result = named(await pending);
+      report.add(result, rules);
+      const found = [...new Set(result.violations.map((v) => v.rule))].sort();
+      expect(found, result.violations.map(formatViolation).join("\n")).toEqual([...new Set(rules)].sort());
       return result;
     },
   };
@@ -85,7 +106,7 @@ export function describeTarget(
       if (recordingEnabled()) {
         const inner = started.target.onExchange;
         started.target.onExchange = (exchange) => {
-          recorded.push(exchange);
+          recorded.push({ exchange, at: new Date() });
           inner?.(exchange);
         };
       }
@@ -93,7 +114,7 @@ export function describeTarget(
     afterAll(async () => {
       await started?.close();
       const secrets = [started?.target.token ?? "", ...(started?.secrets ?? [])];
-      for (const exchange of recorded) await writeRecording(toRecording(exchange, name, secrets));
+      for (const { exchange, at } of recorded) await writeRecording(toRecording(exchange, name, secrets, at));
       if (recorded.length) log(`${name}: recorded ${recorded.length} exchanges in contract-tests/recordings/`);
       await report.write();
     });

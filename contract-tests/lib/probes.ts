@@ -146,6 +146,25 @@ export async function probeBadRequest(
   return probe.result;
 }
 
+/**
+ * Sends `count` requests of one operation and requires each status to be among `allowed` (a mock scenario's
+ * documented answer: 429 for rate-limited, 502 for upstream-down, ...). Each answer is checked as usual.
+ */
+export async function probeStatusVia(
+  target: Target,
+  name: string,
+  operationId: string,
+  options: SendOptions & { allowed: readonly number[]; count?: number },
+): Promise<ProbeResult> {
+  const probe = new Probe(target, name);
+  const { allowed, count = 1, ...sendOptions } = options;
+  for (let i = 0; i < count; i++) {
+    const exchange = await probe.send(operationId, { ...requestFor(operationId), ...sendOptions });
+    if (exchange) probe.violate(...expectStatus(exchange, allowed, name));
+  }
+  return probe.result;
+}
+
 /** A well-formed but unknown task id must answer 404. */
 export async function probeUnknownTask(target: Target): Promise<ProbeResult> {
   const probe = new Probe(target, "unknown task id");
@@ -166,8 +185,10 @@ export async function probeMalformedTaskId(target: Target): Promise<ProbeResult>
 export interface LifecycleOptions {
   /** The create body. @default the spec's first request example */
   body?: Record<string, unknown>;
-  /** Extra request headers (a mock scenario's `Prefer`). */
+  /** Extra headers of the create request (a mock scenario's `Prefer`). */
   headers?: Record<string, string>;
+  /** Extra headers of each poll. @default headers */
+  pollHeaders?: Record<string, string>;
   /** Wait between polls. @default 1000 */
   pollIntervalMs?: number;
   /** Give up after this many polls (a `lifecycle:not-terminal` violation). @default 60 */
@@ -213,7 +234,7 @@ export async function probeLifecycle(target: Target, options: LifecycleOptions =
   while (polls < maxPolls) {
     await sleep(options.pollIntervalMs ?? 1000);
     polls += 1;
-    const exchange = await probe.send(QUERY, { params: { task_id: id }, headers });
+    const exchange = await probe.send(QUERY, { params: { task_id: id }, headers: options.pollHeaders ?? headers });
     if (!exchange) continue;
     sequence.push(exchange);
     if (exchange.response.status === 404) {

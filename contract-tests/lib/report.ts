@@ -50,10 +50,32 @@ export class ContractReport {
     readonly details: Record<string, string> = {},
   ) {}
 
-  /** Adds a probe's result as one check. */
-  add(result: ProbeResult): void {
+  /**
+   * Adds a probe's result as one check. With `expectedRules` (a deliberate deviation: a mock fault scenario, a drift
+   * corpus case) the check passes when exactly those rules were reported, and they are listed as notes.
+   */
+  add(result: ProbeResult, expectedRules?: readonly string[]): void {
     for (const exchange of result.exchanges) {
       if (!recognisePrism(exchange.response)) this.reached.add(`${exchange.operationId} ${exchange.response.status}`);
+    }
+    if (expectedRules) {
+      const found = [...new Set(result.violations.map((v) => v.rule))].sort();
+      const want = [...new Set(expectedRules)].sort();
+      const caught = JSON.stringify(found) === JSON.stringify(want);
+      this.checks.push({
+        name: result.name,
+        outcome: caught ? "passed" : "failed",
+        exchanges: result.exchanges.length,
+        violations: caught ? [] : result.violations,
+        notes: [
+          ...result.notes,
+          ...(caught
+            ? result.violations.map((v) => `deliberate deviation caught: ${v.rule} at ${v.pointer}: ${v.message}`)
+            : []),
+          ...(caught ? [] : [`expected exactly ${want.join(", ")}, found ${found.join(", ") || "nothing"}`]),
+        ],
+      });
+      return;
     }
     this.checks.push({
       name: result.name,

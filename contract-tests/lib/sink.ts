@@ -33,9 +33,13 @@ export interface SinkOptions {
   onDelivery?: (delivery: CallbackDelivery) => Promise<Exchange | undefined>;
   /** Status to acknowledge with. @default 204 */
   status?: number;
+  /** Port on 127.0.0.1 (a tunnel's local end for the live API's callbacks). @default 0, a free port */
+  port?: number;
+  /** The URL the sender must use, when it differs from the local one (a public tunnel). @default the local URL */
+  publicUrl?: string;
 }
 
-/** Starts a sink on `127.0.0.1:0`. */
+/** Starts a sink on `127.0.0.1` (a free port unless `port` is given). */
 export async function startCallbackSink(options: SinkOptions = {}): Promise<CallbackSink> {
   const received: ReceivedDelivery[] = [];
   const waiters = new Set<() => void>();
@@ -66,10 +70,13 @@ export async function startCallbackSink(options: SinkOptions = {}): Promise<Call
       res.writeHead(options.status ?? 204).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", resolve);
+  });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/callbacks/contract`,
+    url: options.publicUrl ?? `http://127.0.0.1:${port}/callbacks/contract`,
     received,
     waitFor(predicate, timeoutMs) {
       return new Promise((resolve) => {
