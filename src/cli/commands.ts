@@ -1,0 +1,419 @@
+/**
+ * The actions of `edit`, `status`, `wait`, `download` and `batch`. Each returns its exit code; errors propagate to
+ * main.ts, which prints them and maps them to a code (exit-codes.ts).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { APIError, APITimeoutError, APIUserAbortError, RequestValidationError, TaskFailedError } from "../errors.js";
+import type { CreatedTask, Task } from "../types.js";
+import { type BatchApi, type BatchSummary, runBatch } from "./batch.js";
+import { EXIT, exitCodeFor, InterruptedError, UsageError } from "./exit-codes.js";
+import { Journal } from "./journal.js";
+import { checkEditParams, type EditParams, parseManifest } from "./manifest.js";
+import { describeTask, formatBytes, formatDuration, type Output, type TaskDetail } from "./output.js";
+import { errorJson, errorLines } from "./report.js";
+import { type GlobalOptions, Session, shellQuote } from "./session.js";
+
+/** Polling the in-process mock costs nothing, so poll it often for a smooth progress bar. */
+const MOCK_POLL_INTERVAL_MS = 500;
+
+/** The `edit` command's options, as commander parses them. */
+export interface EditOptions {
+  prompt?: string;
+  video?: string[];
+  image?: string[];
+  aspectRatio?: string;
+  keepSound?: boolean;
+  callbackUrl?: string;
+  wait?: boolean;
+  out?: string;
+}
+
+/** The request an `edit` command line describes (not yet checked). */
+export function editParams(opts: EditOptions): EditParams {
+  const params: Record<string, unknown> = { prompt: opts.prompt, video_urls: opts.video ?? [] };
+  if (opts.image && opts.image.length > 0) params.image_urls = opts.image;
+  if (opts.aspectRatio !== undefined) params.aspect_ratio = opts.aspectRatio;
+  if (opts.keepSound !== undefined) params.keep_original_sound = opts.keepSound;
+  if (opts.callbackUrl !== undefined) params.callback_url = opts.callbackUrl;
+  return params as EditParams;
+}
+
+/** The last line of a single-task command's `--json` output: the task, the exit code, and what else is known. */
+function finalTask(output: Output, task: TaskDetail, exitCode: number, extra: Record<string, unknown> = {}): void {
+  output.event("task", { task, exitCode, ...extra });
+}
+
+/** Thrown by a command after it has already reported a task's end (JSON `task` event, human message). */
+export class ReportedExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}
+
+/** The parts of a command's context the actions share. */
+interface Ctx {
+  session: Session;
+  output: Output;
+}
+
+async function withSession<T>(globals: GlobalOptions, output: Output, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
+  const session = await Session.open(globals, output);
+  session.interrupts.onFirst = () => output.stopBars();
+  try {
+    return await fn({ session, output });
+  } finally {
+    output.stopBars();
+    await session.close();
+  }
+}
+
+/** `kling-edit edit`. */
+export async function editCommand(opts: EditOptions, globals: GlobalOptions, output: Output): Promise<number> {
+  const params = editParams(opts);
+  // Every rule, before a key is even looked for: the messages name the flags.
+  const violations = checkEditParams(params);
+  if (violations.length > 0) throw new RequestValidationError(violations);
+  if (opts.out) checkWritable(opts.out);
+  const wait = opts.wait === true || opts.out !== undefined;
+  return withSession(globals, output, async ({ session }) => {
+    let created: CreatedTask;
+    try {
+      // Only a second Ctrl-C abandons the create: after the first, its answer still tells us the task id.
+      created = await session.client.edits.create(params, { signal: session.interrupts.kill.signal });
+    } catch (error) {
+      if (error instanceof APIUserAbortError) {
+        throw new InterruptedError(
+          "Interrupted while the create request was in flight: a task may or may not have been created (and billed).",
+        );
+      }
+      throw error;
+    }
+    output.event("created", { task: created });
+    const estimate = created.task_info?.estimated_time;
+    output.note(
+      `Created task ${created.id} (${created.status}${typeof estimate === "number" ? `, server estimate ${formatDuration(estimate * 1000)}` : ""}).`,
+    );
+    if (session.interrupts.interrupted) return interrupted(session, output, created, opts.out);
+    if (!wait) {
+      finalTask(output, created, EXIT.ok);
+      const gone = session.mock ? " (the built-in mock stops with this command: use --wait with --mock)" : "";
+      output.say(`${created.id}\nFollow it: ${session.resumeCommand(created.id, "result.mp4")}${gone}`, created.id);
+      return EXIT.ok;
+    }
+    return waitAndSave({ session, output }, created, opts.out);
+  });
+}
+
+/** `kling-edit wait`. */
+export async function waitCommand(
+  taskId: string,
+  opts: { out?: string; timeout?: number },
+  globals: GlobalOptions,
+  output: Output,
+): Promise<number> {
+  if (opts.out) checkWritable(opts.out);
+  return withSession(globals, output, (ctx) =>
+    waitAndSave(
+      ctx,
+      { id: taskId, status: "pending" },
+      opts.out,
+      opts.timeout === undefined ? undefined : opts.timeout * 1000,
+    ),
+  );
+}
+
+/** Waits for a task, then downloads its result when `out` is given. */
+async function waitAndSave(ctx: Ctx, start: TaskDetail, out: string | undefined, timeoutMs?: number): Promise<number> {
+  const { session, output } = ctx;
+  const { client, interrupts } = session;
+  let last: TaskDetail = start;
+  output.startWatching(start);
+  let task: Task;
+  try {
+    task = await client.tasks.wait(start.id, {
+      signal: interrupts.stop.signal,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(session.mock ? { pollIntervalMs: MOCK_POLL_INTERVAL_MS } : {}),
+      onProgress: (t) => {
+        last = t;
+        output.taskProgress(t);
+      },
+    });
+  } catch (error) {
+    if (error instanceof APIUserAbortError) return interrupted(session, output, last, out);
+    if (error instanceof TaskFailedError) {
+      output.taskProgress(error.task);
+      output.stopBars();
+      finalTask(output, error.task, EXIT.taskFailed, { error: errorJson(error, EXIT.taskFailed) });
+      output.warn(errorLines(error).join("\n"));
+      throw new ReportedExit(EXIT.taskFailed);
+    }
+    if (error instanceof APITimeoutError && timeoutMs !== undefined) {
+      output.stopBars();
+      const message =
+        `Task ${start.id} is still ${last.status} after ${formatDuration(timeoutMs)} (--timeout). ` +
+        `Wait again: ${session.resumeCommand(start.id, out)}`;
+      finalTask(output, last, EXIT.transient, {
+        error: { exitCode: EXIT.transient, message },
+        resume: session.resumeCommand(start.id, out),
+      });
+      output.warn(message);
+      throw new ReportedExit(EXIT.transient);
+    }
+    throw error;
+  }
+  output.taskProgress(task);
+  output.stopBars();
+  output.note(`Task ${task.id} completed after ${formatDuration(output.elapsedMs())}.`);
+  if (!out) {
+    finalTask(output, task, EXIT.ok);
+    const results = task.results ?? [];
+    output.say(
+      [
+        `${task.id} completed`,
+        ...results.map((r) => `  result: ${r}`),
+        "  (links are valid for 24 hours: download it with --out)",
+      ].join("\n"),
+      results[0] ?? task.id,
+    );
+    return EXIT.ok;
+  }
+  return save(ctx, task, out);
+}
+
+/** Downloads a completed task's result to `out`. */
+async function save(ctx: Ctx, task: TaskDetail, out: string): Promise<number> {
+  const { session, output } = ctx;
+  const url = task.results?.[0];
+  const destination = path.resolve(out);
+  fs.mkdirSync(path.dirname(destination), { recursive: true });
+  output.event("downloading", { id: task.id, url, path: destination });
+  output.note(`Downloading the result to ${destination}`);
+  output.resetDownload();
+  let result: { path: string; bytes: number };
+  try {
+    result = await session.client.download(task as Task, destination, {
+      signal: session.interrupts.stop.signal,
+      allowInsecure: url !== undefined && session.allowInsecure(url),
+      onProgress: (bytes, total) => output.downloadProgress(bytes, total),
+    });
+  } catch (error) {
+    if (error instanceof APIUserAbortError) return interrupted(session, output, task, out);
+    throw error;
+  }
+  output.stopBars();
+  output.event("downloaded", { id: task.id, path: result.path, bytes: result.bytes });
+  finalTask(output, task, EXIT.ok, { file: { path: result.path, bytes: result.bytes } });
+  output.say(`Saved ${task.id}'s result to ${result.path} (${formatBytes(result.bytes)})`, result.path);
+  return EXIT.ok;
+}
+
+/** Reports a Ctrl-C: the task id and the exact command that resumes. Exit 130. */
+function interrupted(session: Session, output: Output, task: TaskDetail, out?: string): never {
+  output.stopBars();
+  const resume = session.resumeCommand(task.id, out);
+  const where = session.mock
+    ? "It lived in the built-in mock, which stops with this command."
+    : `It keeps running on the server. Resume with:\n  ${resume}`;
+  finalTask(output, task, EXIT.interrupted, { resume: session.mock ? null : resume });
+  output.warn(`Interrupted: task ${task.id} (last seen ${describeTask(task).slice(task.id.length + 1)}). ${where}`);
+  throw new ReportedExit(EXIT.interrupted);
+}
+
+/** `kling-edit status`. Exit 4 when the task failed. */
+export async function statusCommand(taskId: string, globals: GlobalOptions, output: Output): Promise<number> {
+  return withSession(globals, output, async ({ session }) => {
+    const task = await session.client.tasks.get(taskId, { signal: session.interrupts.stop.signal });
+    const code = task.status === "failed" ? EXIT.taskFailed : EXIT.ok;
+    finalTask(output, task, code);
+    const lines = [describeTask(task)];
+    if (typeof task.created === "number") lines.push(`  created  ${new Date(task.created * 1000).toISOString()}`);
+    const estimate = task.task_info?.estimated_time;
+    if (typeof estimate === "number" && (task.status === "pending" || task.status === "processing")) {
+      lines.push(`  server estimate  ${formatDuration(estimate * 1000)}`);
+    }
+    for (const result of task.results ?? []) lines.push(`  result   ${result}`);
+    if (task.error) lines.push(`  error    ${task.error.code}: ${task.error.message}`);
+    if (task.status === "pending" || task.status === "processing") {
+      lines.push(`  wait for it: ${session.resumeCommand(task.id, "result.mp4")}`);
+    }
+    output.say(lines.join("\n"), task.status);
+    return code;
+  });
+}
+
+/** `kling-edit download`. */
+export async function downloadCommand(
+  taskId: string,
+  opts: { out: string },
+  globals: GlobalOptions,
+  output: Output,
+): Promise<number> {
+  checkWritable(opts.out);
+  return withSession(globals, output, async (ctx) => {
+    const task = await ctx.session.client.tasks.get(taskId, { signal: ctx.session.interrupts.stop.signal });
+    if (task.status === "failed") throw new TaskFailedError(task);
+    if (task.status !== "completed") {
+      finalTask(output, task, EXIT.usage);
+      output.warn(
+        `Task ${task.id} is ${task.status}${typeof task.progress === "number" ? ` (${task.progress}%)` : ""}: nothing to download yet.\n` +
+          `Wait for it and download: ${ctx.session.resumeCommand(task.id, opts.out)}`,
+      );
+      throw new ReportedExit(EXIT.usage);
+    }
+    return save(ctx, task, opts.out);
+  });
+}
+
+/** Refuses an `--out` that names an existing directory (the result needs a file name). */
+function checkWritable(out: string): void {
+  if (fs.existsSync(out) && fs.statSync(out).isDirectory()) {
+    throw new UsageError(`--out ${out} is a directory: give a file name, such as ${path.join(out, "result.mp4")}`);
+  }
+}
+
+/** The `batch` command's options. */
+export interface BatchOptions {
+  out: string;
+  concurrency: number;
+  journal?: string;
+  resubmitUnknown?: boolean;
+}
+
+/** The journal's default place: inside the output folder, so the same command line finds it again. */
+export const DEFAULT_JOURNAL_NAME = "kling-edit-journal.ndjson";
+
+/** `kling-edit batch`. */
+export async function batchCommand(
+  manifestPath: string,
+  opts: BatchOptions,
+  globals: GlobalOptions,
+  output: Output,
+): Promise<number> {
+  let text: string;
+  try {
+    text = fs.readFileSync(manifestPath, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read the manifest ${manifestPath}: ${(error as Error).message}`);
+  }
+  const outDir = path.resolve(opts.out);
+  if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) {
+    throw new UsageError(`--out ${opts.out} is a file: give a folder for the results`);
+  }
+  const { items, problems } = parseManifest(text, outDir);
+  if (problems.length > 0) {
+    const bad = new Set(problems.map((p) => p.split(":")[0])).size;
+    throw new UsageError(`${manifestPath}: ${bad} bad line${bad === 1 ? "" : "s"}, nothing was submitted:`, problems);
+  }
+  fs.mkdirSync(outDir, { recursive: true });
+  const journalPath = path.resolve(opts.journal ?? path.join(outDir, DEFAULT_JOURNAL_NAME));
+  return withSession(globals, output, async ({ session }) => {
+    const journal = Journal.open(journalPath);
+    try {
+      const { client, interrupts } = session;
+      const api: BatchApi = {
+        create: (params, signal) => client.edits.create(params, { signal, maxRetries: 0 }),
+        get: (id, signal) => client.tasks.get(id, { signal, maxRetries: 0 }),
+        download: (task, destination, o) =>
+          client.download(task as Task, destination, {
+            signal: o.signal,
+            onProgress: o.onProgress,
+            allowInsecure: session.allowInsecure(task.results?.[0] ?? ""),
+          }),
+      };
+      output.note(
+        `Batch: ${items.length} item${items.length === 1 ? "" : "s"}, up to ${opts.concurrency} at a time; journal ${journal.file}`,
+      );
+      const summary = await runBatch({
+        items,
+        journal,
+        outDir,
+        concurrency: opts.concurrency,
+        resubmitUnknown: opts.resubmitUnknown === true,
+        api,
+        output,
+        stop: interrupts.stop.signal,
+        kill: interrupts.kill.signal,
+        ...(session.mock ? { pollIntervalMs: MOCK_POLL_INTERVAL_MS } : {}),
+      });
+      const exitCode = interrupts.interrupted ? EXIT.interrupted : summary.exitCode;
+      reportSummary(output, summary, exitCode, journal.file, interrupts.interrupted ? resumeBatchCommand() : null);
+      return exitCode;
+    } finally {
+      journal.close();
+    }
+  });
+}
+
+/** The command line that was run, to re-run it, without `--api-key` (put it in KLING_API_KEY instead). */
+function resumeBatchCommand(): string {
+  const args: string[] = [];
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    if (arg === "--api-key") i++;
+    else if (!arg.startsWith("--api-key=")) args.push(arg);
+  }
+  return ["kling-edit", ...args].map(shellQuote).join(" ");
+}
+
+function reportSummary(
+  output: Output,
+  s: BatchSummary,
+  exitCode: number,
+  journal: string,
+  resume: string | null,
+): void {
+  output.stopBars();
+  const strip = ({ key: _key, ...rest }: { key: string }) => rest;
+  output.event("summary", {
+    total: s.total,
+    done: s.done.map(strip),
+    failed: s.failed.map(strip),
+    unknown: s.unknown.map(strip),
+    notStarted: s.notStarted.map(strip),
+    interrupted: s.interrupted.map(strip),
+    journal,
+    exitCode,
+    ...(resume ? { resume } : {}),
+  });
+  const head =
+    `Batch: ${s.done.length} of ${s.total} done, ${s.failed.length} failed, ${s.unknown.length} unknown` +
+    (s.notStarted.length ? `, ${s.notStarted.length} not started` : "") +
+    (s.interrupted.length ? `, ${s.interrupted.length} interrupted` : "");
+  const lines = [head];
+  const id = (o: { id?: string }) => (o.id ? ` (${o.id})` : "");
+  if (s.failed.length) {
+    lines.push("Failed:");
+    for (const o of s.failed) lines.push(`  line ${o.line}${id(o)}: ${o.reason ?? "unknown reason"}`);
+  }
+  if (s.unknown.length) {
+    lines.push("Unknown (not resubmitted):");
+    for (const o of s.unknown) lines.push(`  line ${o.line}: ${o.reason ?? ""}`);
+  }
+  if (s.notStarted.length && !resume) {
+    const reason = s.notStarted.find((o) => o.reason)?.reason;
+    lines.push(`Not started: lines ${s.notStarted.map((o) => o.line).join(", ")}${reason ? ` (${reason})` : ""}`);
+  }
+  lines.push(`Journal: ${journal}`);
+  if (resume) lines.push(`Interrupted. Resume (nothing is submitted twice) with:\n  ${resume}`);
+  else if (exitCode !== EXIT.ok)
+    lines.push("Run the same command again to retry what can be retried; finished items are skipped.");
+  output.say(lines.join("\n"), head);
+}
+
+/** Prints an error that escaped a command and returns its exit code. */
+export function reportError(error: unknown, output: Output): number {
+  if (error instanceof ReportedExit) return error.exitCode;
+  const exitCode = exitCodeFor(error);
+  output.stopBars();
+  output.event("error", { error: errorJson(error, exitCode), exitCode });
+  const lines = errorLines(error);
+  if (exitCode === EXIT.unexpected && error instanceof Error && !(error instanceof APIError)) {
+    lines.push("  This looks like a bug in kling-edit; please report it with the command you ran (without the key).");
+  }
+  if (error instanceof InterruptedError) lines.push("  Interrupted.");
+  output.warn(exitCode === EXIT.usage ? lines.join("\n") : `Error: ${lines.join("\n")}`);
+  return exitCode;
+}

@@ -1,0 +1,86 @@
+/**
+ * The CLI's exit codes, and the mapping from the client's errors to them. Scripts branch on these, so they are part
+ * of the interface: keep them in sync with `--help` (HELP_EXIT_CODES) and the README's "Command line" section.
+ */
+import {
+  APIConnectionError,
+  APIError,
+  APITimeoutError,
+  APIUserAbortError,
+  ContractViolationError,
+  DownloadError,
+  MissingApiKeyError,
+  RequestValidationError,
+  TaskFailedError,
+} from "../errors.js";
+
+/** Exit codes by meaning. */
+export const EXIT = {
+  /** Success. */
+  ok: 0,
+  /** A bug or an error the CLI did not expect. */
+  unexpected: 1,
+  /** Bad usage or invalid input: nothing was sent. */
+  usage: 2,
+  /** The API refused the request (a 4xx other than 429). */
+  refused: 3,
+  /** The task failed. */
+  taskFailed: 4,
+  /** Gave up on a transient fault: 429 or 5xx after retries, network error, timeout, a malformed response. */
+  transient: 5,
+  /** Interrupted (Ctrl-C). */
+  interrupted: 130,
+} as const;
+
+/** One of the CLI's exit codes. */
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** The exit code table as `--help` prints it. */
+export const HELP_EXIT_CODES = `Exit codes:
+  0    success
+  2    bad usage or invalid input (nothing was sent)
+  3    the API refused the request (4xx: key, quota, permission, not found, bad request)
+  4    the task failed
+  5    gave up on a transient fault (429 or 5xx after retries, network error, timeout, malformed response)
+  130  interrupted (Ctrl-C); the task id and the command to resume are printed`;
+
+/** A usage or input error the CLI found itself, before sending anything. */
+export class UsageError extends Error {
+  override name = "UsageError";
+  /** Each problem on its own line (several for a manifest with several bad lines). */
+  readonly problems: string[];
+  constructor(message: string, problems: string[] = []) {
+    super(message);
+    this.problems = problems;
+  }
+}
+
+/** Raised when the user pressed Ctrl-C; carries what is needed to resume. */
+export class InterruptedError extends Error {
+  override name = "InterruptedError";
+}
+
+/** The exit code for an error thrown by a command. */
+export function exitCodeFor(error: unknown): ExitCode {
+  if (error instanceof UsageError || error instanceof RequestValidationError || error instanceof MissingApiKeyError) {
+    return EXIT.usage;
+  }
+  if (error instanceof InterruptedError || error instanceof APIUserAbortError) return EXIT.interrupted;
+  if (error instanceof TaskFailedError) return EXIT.taskFailed;
+  if (error instanceof APIError) {
+    const status = error.status ?? 0;
+    if (status === 429 || status >= 500) return EXIT.transient;
+    return status >= 400 ? EXIT.refused : EXIT.transient;
+  }
+  if (error instanceof APIConnectionError || error instanceof APITimeoutError) return EXIT.transient;
+  if (error instanceof ContractViolationError) return EXIT.transient;
+  if (error instanceof DownloadError) return downloadExitCode(error);
+  return EXIT.unexpected;
+}
+
+function downloadExitCode(error: DownloadError): ExitCode {
+  const status = (error as { status?: unknown }).status;
+  // An expired or missing result link is a refusal: retrying will not bring it back. A truncated body is transient.
+  if (typeof status === "number" && status >= 400 && status < 500 && status !== 429) return EXIT.refused;
+  return EXIT.transient;
+}

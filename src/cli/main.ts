@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+/**
+ * `kling-edit`: the command line of the Kling-O1 Video Edit toolkit. Parses (program.ts), runs a command
+ * (commands.ts), prints through one Output (output.ts), and exits with a documented code (exit-codes.ts).
+ */
+import { CommanderError } from "commander";
+import { reportError } from "./commands.js";
+import { EXIT } from "./exit-codes.js";
+import { Output, scrub } from "./output.js";
+import { buildProgram, type ProgramResult } from "./program.js";
+
+/** The API key wherever it may have been given, so that no output can contain it. */
+function secretsOf(argv: readonly string[]): string[] {
+  const secrets: string[] = [];
+  if (process.env.KLING_API_KEY) secrets.push(process.env.KLING_API_KEY);
+  argv.forEach((arg, i) => {
+    if (arg === "--api-key" && argv[i + 1]) secrets.push(argv[i + 1] as string);
+    if (arg.startsWith("--api-key=")) secrets.push(arg.slice("--api-key=".length));
+  });
+  return secrets;
+}
+
+/** Runs the CLI on `argv` (as process.argv) and resolves with the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const secrets = secretsOf(argv);
+  let output: Output | undefined;
+  const result: ProgramResult = {};
+  const program = buildProgram(
+    (globals) => {
+      output = new Output({ json: globals.json === true, quiet: globals.quiet === true, secrets });
+      return output;
+    },
+    result,
+    {
+      writeOut: (text) => process.stdout.write(scrub(text, secrets)),
+      writeErr: (text) => process.stderr.write(scrub(text, secrets)),
+    },
+  );
+  try {
+    await program.parseAsync([...argv]);
+    return result.exitCode ?? EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version exit 0; everything else commander rejects is bad usage (it has printed why).
+      if (error.exitCode === 0) return EXIT.ok;
+      if (argv.includes("--json")) {
+        process.stdout.write(
+          `${JSON.stringify({ event: "error", error: { exitCode: EXIT.usage, message: scrub(error.message, secrets) }, exitCode: EXIT.usage })}\n`,
+        );
+      }
+      return EXIT.usage;
+    }
+    return reportError(error, output ?? new Output({ json: argv.includes("--json"), secrets }));
+  }
+}
+
+const code = await main(process.argv);
+// Exit explicitly once the streams have flushed: an idle keep-alive socket must not hold the process open.
+process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));

@@ -1,0 +1,62 @@
+/**
+ * How errors read on the terminal: the API's message, its `fallback_suggestion` and the request id, rule violations
+ * named by flag. Nothing here ever sees the API key (the client keeps it out of errors; the output layer scrubs it
+ * again).
+ */
+import { APIError, DownloadError, RequestValidationError, TaskFailedError } from "../errors.js";
+import { UsageError } from "./exit-codes.js";
+import { describeViolation, type InputKind } from "./flags.js";
+
+/** The lines describing an error: the message first, then the suggestion and the request id when there are any. */
+export function errorLines(error: unknown, kind: InputKind = "flags"): string[] {
+  if (error instanceof UsageError) return [error.message, ...error.problems.map((p) => `  ${p}`)];
+  if (error instanceof RequestValidationError) {
+    return ["Invalid input, nothing was sent:", ...error.violations.map((v) => `  ${describeViolation(v, kind)}`)];
+  }
+  if (error instanceof TaskFailedError) {
+    const code = error.task.error?.code;
+    return [
+      `Task ${error.task.id} failed${code ? ` (${code})` : ""}: ${error.task.error?.message ?? "no reason given"}`,
+    ];
+  }
+  if (error instanceof APIError) {
+    const lines = [error.message];
+    if (error.fallbackSuggestion) lines.push(`  suggestion: ${error.fallbackSuggestion}`);
+    if (error.requestId) lines.push(`  request id: ${error.requestId}`);
+    return lines;
+  }
+  if (error instanceof DownloadError) {
+    return [error.message];
+  }
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : "";
+    return [`${error.message}${cause}`];
+  }
+  return [String(error)];
+}
+
+/** The error on one line, for a batch summary or a journal record. */
+export function errorOneLine(error: unknown): string {
+  const [first = "", ...rest] = errorLines(error, "manifest");
+  return [first, ...rest.map((l) => l.trim())].join("; ");
+}
+
+/** The error as a JSON object for `--json` output: the fields a script branches on, no secrets. */
+export function errorJson(error: unknown, exitCode: number): Record<string, unknown> {
+  const out: Record<string, unknown> = { exitCode, message: errorLines(error).join("\n") };
+  if (error instanceof Error) out.name = error.name;
+  if (error instanceof APIError) {
+    Object.assign(out, {
+      status: error.status,
+      type: error.type ?? null,
+      code: error.code ?? null,
+      param: error.param ?? null,
+      fallbackSuggestion: error.fallbackSuggestion ?? null,
+      requestId: error.requestId,
+    });
+  }
+  if (error instanceof RequestValidationError) out.violations = error.violations;
+  if (error instanceof DownloadError) Object.assign(out, { reason: error.reason, status: error.status ?? null });
+  if (error instanceof UsageError) out.problems = error.problems;
+  return out;
+}
