@@ -1,0 +1,304 @@
+/**
+ * Every error the client throws: one hierarchy under {@link KlingError}, one class per documented HTTP status, and
+ * one factory ({@link makeAPIError}) that maps a response to its class. No class ever carries the API key: messages
+ * and bodies are redacted by the client before they get here, headers through {@link redactHeaders}, and `toJSON`
+ * writes only the fields listed below.
+ */
+import type { ValidationIssue } from "../generated/validators.js";
+import { redactHeaders } from "./internal/redact.js";
+import type { RuleViolation } from "./rules.js";
+import type { Task } from "./types.js";
+
+/** The base class of every error this package throws; `instanceof KlingError` catches them all. */
+export class KlingError extends Error {
+  override name = "KlingError";
+
+  /** A plain object without secrets, so `JSON.stringify(error)` and structured loggers show something useful. */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { name: this.name, message: this.message };
+    for (const [key, value] of Object.entries(this)) {
+      if (key !== "name" && key !== "message" && value !== undefined) out[key] = value;
+    }
+    if (this.cause instanceof Error) out.cause = { name: this.cause.name, message: this.cause.message };
+    return out;
+  }
+}
+
+/** The fields of the API's error envelope `{ "error": { code, message, type, param, fallback_suggestion } }`. */
+export interface APIErrorDetail {
+  /** `error.code`: the HTTP status as an integer, or a string business code such as `invalid_task_id`. */
+  code?: number | string;
+  message?: string;
+  type?: string;
+  param?: string;
+  fallback_suggestion?: string;
+}
+
+/** What {@link APIError} and its subclasses are built from. */
+export interface APIErrorInit {
+  status: number;
+  /** The request, as `POST /v1/videos/generations` (never with the query string's secrets: the API has none). */
+  method: string;
+  path: string;
+  /** The parsed JSON body, or the raw text when it was not JSON. */
+  body: unknown;
+  /** Response headers, already lower-cased; sensitive ones are redacted here. */
+  headers?: Record<string, string>;
+  requestId?: string | null;
+  /** Milliseconds the server asked to wait (`Retry-After` or the "retry after N seconds" suggestion). */
+  retryAfterMs?: number | null;
+  cause?: unknown;
+}
+
+const DEFAULT_TITLES: Record<number, string> = {
+  400: "Invalid request parameters",
+  401: "Unauthenticated, invalid or expired token",
+  402: "Insufficient quota, recharge required",
+  403: "Access denied",
+  404: "Resource not found",
+  429: "Rate limit exceeded",
+  500: "Internal server error",
+  502: "Upstream service error",
+  503: "Service temporarily unavailable",
+};
+
+/** Reads the `{error:{...}}` envelope from a body of any shape; fields of the wrong type are dropped. */
+export function parseErrorEnvelope(body: unknown): APIErrorDetail {
+  const inner =
+    typeof body === "object" && body !== null && "error" in body ? (body as { error: unknown }).error : undefined;
+  if (typeof inner !== "object" || inner === null) return {};
+  const e = inner as Record<string, unknown>;
+  const out: APIErrorDetail = {};
+  if (typeof e.code === "number" || typeof e.code === "string") out.code = e.code;
+  for (const key of ["message", "type", "param", "fallback_suggestion"] as const) {
+    const value = e[key];
+    if (typeof value === "string") out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * An HTTP error response from the API. Thrown as one of its subclasses for each documented status; an
+ * undocumented status (405, 409, 504, ...) is thrown as a plain `APIError`.
+ */
+export class APIError extends KlingError {
+  override name = "APIError";
+  /** The HTTP status. */
+  readonly status: number;
+  /** `error.code`: the integer status or a string business code (`invalid_task_id`); `undefined` if absent. */
+  readonly code: number | string | undefined;
+  /** `error.type`, such as `rate_limit_error`. */
+  readonly type: string | undefined;
+  /** `error.param`: the request field the error is about, such as `model` or `task_id`. */
+  readonly param: string | undefined;
+  /** `error.fallback_suggestion`: what the API suggests, such as `retry after 60 seconds` or a billing URL. */
+  readonly fallbackSuggestion: string | undefined;
+  /** The request id header (`x-request-id` or `request-id`), when the server sends one. */
+  readonly requestId: string | null;
+  /** Response headers (lower-case names; `authorization`, cookies and key headers redacted). */
+  readonly headers: Record<string, string>;
+  /** The parsed JSON body, or its text when it was not JSON. */
+  readonly body: unknown;
+  /** How long the server asked to wait before retrying, in ms, from `Retry-After` or `fallback_suggestion`. */
+  readonly retryAfterMs: number | null;
+  /** The request that failed, as `POST /v1/videos/generations`. */
+  readonly request: string;
+
+  constructor(init: APIErrorInit, message?: string) {
+    const detail = parseErrorEnvelope(init.body);
+    const request = `${init.method} ${init.path}`;
+    const title = detail.message ?? DEFAULT_TITLES[init.status] ?? `HTTP ${init.status}`;
+    const what = [String(init.status), detail.type].filter(Boolean).join(" ");
+    const param = detail.param ? `, param ${detail.param}` : "";
+    super(message ?? `${title} (${what}${param}): ${request}`, init.cause === undefined ? {} : { cause: init.cause });
+    this.status = init.status;
+    this.code = detail.code;
+    this.type = detail.type;
+    this.param = detail.param;
+    this.fallbackSuggestion = detail.fallback_suggestion;
+    this.requestId = init.requestId ?? null;
+    this.headers = redactHeaders(init.headers ?? {});
+    this.body = init.body;
+    this.retryAfterMs = init.retryAfterMs ?? null;
+    this.request = request;
+  }
+}
+
+/** 400: the API rejected the request's parameters (see `param`). Not retried. */
+export class BadRequestError extends APIError {
+  override name = "BadRequestError";
+}
+/** 401: the API key is missing, invalid or expired. Not retried; ends `tasks.wait` at once. */
+export class AuthenticationError extends APIError {
+  override name = "AuthenticationError";
+}
+/** 402: the account's quota is used up; `fallbackSuggestion` is the billing page. Not retried. */
+export class InsufficientQuotaError extends APIError {
+  override name = "InsufficientQuotaError";
+}
+/** 403: the key may not use this model (see `param`). Not retried. */
+export class PermissionDeniedError extends APIError {
+  override name = "PermissionDeniedError";
+}
+/** 404: unknown model (create) or unknown task id (get). Not retried; ends `tasks.wait` at once. */
+export class NotFoundError extends APIError {
+  override name = "NotFoundError";
+}
+/** 429: too many requests. Retried (also for create: a rate-limited request creates no task), honouring `retryAfterMs`. */
+export class RateLimitError extends APIError {
+  override name = "RateLimitError";
+}
+/** 500: the server failed. GETs are retried; a create is not (the task may exist), unless `retryUnsafe`. */
+export class InternalServerError extends APIError {
+  override name = "InternalServerError";
+}
+/** 502: the upstream AI service failed. GETs are retried; a create is not (the task may exist), unless `retryUnsafe`. */
+export class UpstreamError extends APIError {
+  override name = "UpstreamError";
+}
+/** 503: the service is temporarily unavailable. Retried, also for create (the request was refused, not processed). */
+export class ServiceUnavailableError extends APIError {
+  override name = "ServiceUnavailableError";
+}
+
+const CLASSES: Record<number, typeof APIError> = {
+  400: BadRequestError,
+  401: AuthenticationError,
+  402: InsufficientQuotaError,
+  403: PermissionDeniedError,
+  404: NotFoundError,
+  429: RateLimitError,
+  500: InternalServerError,
+  502: UpstreamError,
+  503: ServiceUnavailableError,
+};
+
+/** The one place a status becomes a class: each documented status its own, anything else a plain {@link APIError}. */
+export function makeAPIError(init: APIErrorInit): APIError {
+  const Class = CLASSES[init.status] ?? APIError;
+  return new Class(init);
+}
+
+/**
+ * The request never produced a response: DNS failure, connection refused, reset, or a body cut off mid-way.
+ * `code` is the system error code when known (`ECONNREFUSED`, `ECONNRESET`, `UND_ERR_SOCKET`).
+ */
+export class APIConnectionError extends KlingError {
+  override name = "APIConnectionError";
+  /** The system error code found in the cause chain, such as `ECONNREFUSED`; `undefined` if none. */
+  readonly code: string | undefined;
+  constructor(message: string, options: { cause?: unknown; code?: string | undefined } = {}) {
+    super(message, options.cause === undefined ? {} : { cause: options.cause });
+    this.code = options.code;
+  }
+}
+
+/** The call's total deadline (`timeoutMs`, across every retry and sleep) passed before it finished. */
+export class APITimeoutError extends KlingError {
+  override name = "APITimeoutError";
+}
+
+/** The caller's `AbortSignal` fired. Thrown at whatever stage the call was in: request, retry sleep, poll, download. */
+export class APIUserAbortError extends KlingError {
+  override name = "APIUserAbortError";
+}
+
+/** A create request broke the spec's or the seed's rules; `violations` lists every one. Nothing was sent. */
+export class RequestValidationError extends KlingError {
+  override name = "RequestValidationError";
+  /** Every broken rule, each naming its field (`video_urls[0]`) and rule (`fileExtension`). */
+  readonly violations: RuleViolation[];
+  constructor(violations: RuleViolation[], message?: string) {
+    super(
+      message ??
+        `Invalid request (${violations.length} problem${violations.length === 1 ? "" : "s"}, nothing was sent): ${violations
+          .map((v) => v.message)
+          .join("; ")}`,
+    );
+    this.violations = violations;
+  }
+}
+
+/**
+ * A response (or callback body) that breaks the spec: a 2xx body that is not JSON, is empty, fails the generated
+ * validator, or a task status the spec does not list. `issues` names each field.
+ */
+export class ContractViolationError extends KlingError {
+  override name = "ContractViolationError";
+  /** The schema the body was checked against, such as `TaskDetail`; `undefined` when the body was not JSON. */
+  readonly schema: string | undefined;
+  /** The validator's findings (JSON Pointer in `instancePath`); empty when the body could not be parsed at all. */
+  readonly issues: ValidationIssue[];
+  /** The HTTP status of the response, when there was one. */
+  readonly status: number | undefined;
+  constructor(
+    message: string,
+    options: { schema?: string; issues?: ValidationIssue[]; status?: number; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? {} : { cause: options.cause });
+    this.schema = options.schema;
+    this.issues = options.issues ?? [];
+    this.status = options.status;
+  }
+}
+
+/** The task ended with status `failed`; `task.error` holds the API's business code and message. */
+export class TaskFailedError extends KlingError {
+  override name = "TaskFailedError";
+  /** The failed task as the API returned it. */
+  readonly task: Task;
+  /** `task.error.code`, such as `video_download_failed`. */
+  readonly code: string | undefined;
+  constructor(task: Task) {
+    const code = task.error?.code;
+    super(`Task ${task.id} failed${code ? ` (${code})` : ""}: ${task.error?.message ?? "no reason given"}`);
+    this.task = task;
+    this.code = code;
+  }
+}
+
+/** Why a download failed: the kinds a caller may want to tell apart. */
+export type DownloadErrorReason =
+  | "expired"
+  | "http"
+  | "network"
+  | "truncated"
+  | "too-large"
+  | "insecure"
+  | "no-result"
+  | "io";
+
+/**
+ * A result download failed: an expired link (results live 24 hours), another HTTP error, no connection, a body
+ * shorter than its `Content-Length`, a file over `maxBytes`, an `http://` URL without `allowInsecure`, a task without results, or a
+ * file-system error. No partial file is left at the destination.
+ */
+export class DownloadError extends KlingError {
+  override name = "DownloadError";
+  /** Which of the failure kinds this is. */
+  readonly reason: DownloadErrorReason;
+  /** The result host's HTTP status, for `expired` and `http`. */
+  readonly status: number | undefined;
+  /** The URL that was being downloaded. */
+  readonly url: string | undefined;
+  constructor(
+    message: string,
+    options: { reason: DownloadErrorReason; status?: number; url?: string; cause?: unknown },
+  ) {
+    super(message, options.cause === undefined ? {} : { cause: options.cause });
+    this.reason = options.reason;
+    this.status = options.status;
+    this.url = options.url;
+  }
+}
+
+/** No API key: neither the `apiKey` option nor `KLING_API_KEY` is set. Thrown at the first call, not at creation. */
+export class MissingApiKeyError extends KlingError {
+  override name = "MissingApiKeyError";
+  constructor() {
+    super(
+      "No API key: pass createKlingClient({ apiKey }) or set the KLING_API_KEY environment variable " +
+        "(get one at https://ai.odkkk.com/apiv1/dashboard/keys)",
+    );
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * When to retry and how long to wait: pure functions, no clock and no I/O (the client supplies `now` and `random`).
+ *
+ * The create request is billed and the API has no idempotency key, so a retried create can pay twice for one edit.
+ * It is retried only on outcomes where the server cannot have created a task: 429 and 503 (the request was refused,
+ * not processed) and a connection that never opened (refused, unknown host). Everything else that may come after the
+ * server started work (500, 502, 504, 408, a reset, a cut-off body, a timeout) is retried for GETs only, unless the
+ * caller opts in with `retryUnsafe`.
+ */
+
+/** Retries after the first attempt, per call. @default 2 */
+export const DEFAULT_MAX_RETRIES = 2;
+/** The first backoff delay, doubled on each retry. @default 500 */
+export const INITIAL_RETRY_DELAY_MS = 500;
+/** The longest backoff delay without a server hint. @default 8000 */
+export const MAX_RETRY_DELAY_MS = 8_000;
+/** The longest server-requested wait (`Retry-After`, "retry after N seconds") the client honours; longer: give up. @default 60000 */
+export const MAX_RETRY_AFTER_MS = 60_000;
+/** Statuses a GET is retried on. */
+export const RETRYABLE_STATUSES: readonly number[] = [408, 429, 500, 502, 503, 504];
+/** Statuses a create is retried on by default: the server refused the request, so no task exists. */
+export const CREATE_SAFE_STATUSES: readonly number[] = [429, 503];
+/** Connection error codes that prove the request never reached a server (nothing can have been created). */
+export const NOT_SENT_CODES: readonly string[] = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"];
+
+/** How an attempt ended, as far as retrying is concerned. */
+export type AttemptOutcome =
+  | { kind: "status"; status: number }
+  | { kind: "connection"; code?: string | undefined }
+  | { kind: "timeout" }
+  | { kind: "malformed" };
+
+/** What the request is: a GET may be repeated freely; a create may only where no task can exist. */
+export interface RetryPolicy {
+  /** `true` for GETs. */
+  idempotent: boolean;
+  /** Retry a create after outcomes where a task may already exist (500, 502, 504, 408, reset). @default false */
+  retryUnsafe?: boolean;
+}
+
+/** Whether an outcome may be retried under a policy (ignoring attempt counts and time). */
+export function isRetryable(outcome: AttemptOutcome, policy: RetryPolicy): boolean {
+  const loose = policy.idempotent || policy.retryUnsafe === true;
+  switch (outcome.kind) {
+    case "status":
+      return loose ? RETRYABLE_STATUSES.includes(outcome.status) : CREATE_SAFE_STATUSES.includes(outcome.status);
+    case "connection":
+      return loose || (outcome.code !== undefined && NOT_SENT_CODES.includes(outcome.code));
+    // The deadline is total: after a timeout there is no time left. A malformed 2xx body means the request succeeded.
+    case "timeout":
+    case "malformed":
+      return false;
+  }
+}
+
+/**
+ * Exponential backoff with jitter for retry number `retry` (0 for the first retry): 500 ms, 1 s, 2 s, ... capped at
+ * 8 s, each reduced by up to 25% at random so that many clients do not retry in step.
+ */
+export function backoffDelayMs(retry: number, random: () => number = Math.random): number {
+  const base = Math.min(MAX_RETRY_DELAY_MS, INITIAL_RETRY_DELAY_MS * 2 ** Math.max(0, retry));
+  return Math.round(base * (1 - 0.25 * random()));
+}
+
+/**
+ * The wait a `Retry-After` header asks for, in ms: delta-seconds (`120`, RFC 9110 §10.2.3) or an HTTP date (a date
+ * in the past means 0). `null` when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | null {
+  if (value == null) return null;
+  const text = value.trim();
+  if (text === "") return null;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  // Only a real date: Date.parse accepts loose strings like "5", handled above, and negatives like "-1".
+  if (!/[a-z]/i.test(text)) return null;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
+}
+
+/** The wait the API's `fallback_suggestion` asks for ("retry after 60 seconds"), in ms; `null` for other text. */
+export function parseRetrySuggestion(text: string | null | undefined): number | null {
+  if (!text) return null;
+  const m =
+    /retry\s+(?:after|in)\s+(\d+(?:\.\d+)?)\s*(?:(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?)\b)?/i.exec(text);
+  if (!m) return null;
+  const n = Number(m[1]);
+  const unit = (m[2] ?? "s").toLowerCase();
+  const factor = unit.startsWith("ms") || unit.startsWith("milli") ? 1 : unit.startsWith("m") ? 60_000 : 1000;
+  return Math.round(n * factor);
+}
+
+/** The server's hint, preferring the standard header to the prose suggestion. */
+export function serverHintMs(
+  retryAfterHeader: string | null | undefined,
+  suggestion: string | undefined,
+  nowMs: number,
+) {
+  return parseRetryAfter(retryAfterHeader, nowMs) ?? parseRetrySuggestion(suggestion);
+}
+
+/** The inputs of {@link planRetry}. */
+export interface RetryInput extends RetryPolicy {
+  outcome: AttemptOutcome;
+  /** Retries already made (0 after the first attempt failed). */
+  retriesSoFar: number;
+  maxRetries: number;
+  /** The server's requested wait in ms, if it gave one. */
+  hintMs?: number | null;
+  /** Time left before the call's deadline, in ms. */
+  remainingMs: number;
+  random?: () => number;
+}
+
+/** The decision of {@link planRetry}: retry after `delayMs`, or stop and say why. */
+export type RetryPlan = { retry: true; delayMs: number } | { retry: false; reason: string };
+
+/**
+ * Whether to retry and after how long. A server hint is used as is (it knows when capacity returns) unless it is
+ * longer than {@link MAX_RETRY_AFTER_MS}; a wait that would end past the deadline is not started: the caller gets
+ * the error now instead of a timeout later.
+ */
+export function planRetry(input: RetryInput): RetryPlan {
+  if (!isRetryable(input.outcome, input)) {
+    return { retry: false, reason: input.idempotent ? "not retryable" : "not safe to retry a create" };
+  }
+  if (input.retriesSoFar >= input.maxRetries)
+    return { retry: false, reason: `gave up after ${input.maxRetries} retries` };
+  const hint = input.hintMs ?? null;
+  if (hint !== null && hint > MAX_RETRY_AFTER_MS) {
+    return {
+      retry: false,
+      reason: `server asked to wait ${Math.ceil(hint / 1000)} s (over ${MAX_RETRY_AFTER_MS / 1000} s)`,
+    };
+  }
+  const delayMs = hint ?? backoffDelayMs(input.retriesSoFar, input.random);
+  if (delayMs >= input.remainingMs) return { retry: false, reason: `a ${delayMs} ms wait would pass the deadline` };
+  return { retry: true, delayMs };
+}

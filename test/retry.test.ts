@@ -1,0 +1,164 @@
+import { describe, expect, it } from "vitest";
+import {
+  type AttemptOutcome,
+  backoffDelayMs,
+  isRetryable,
+  parseRetryAfter,
+  parseRetrySuggestion,
+  planRetry,
+  type RetryInput,
+  type RetryPolicy,
+  serverHintMs,
+} from "../src/retry.js";
+
+const GET: RetryPolicy = { idempotent: true };
+const CREATE: RetryPolicy = { idempotent: false };
+const CREATE_UNSAFE: RetryPolicy = { idempotent: false, retryUnsafe: true };
+const status = (s: number): AttemptOutcome => ({ kind: "status", status: s });
+const conn = (code?: string): AttemptOutcome => ({ kind: "connection", code });
+
+describe("isRetryable", () => {
+  const table: [string, { given: [AttemptOutcome, RetryPolicy]; want: boolean }][] = [
+    ["GET 408", { given: [status(408), GET], want: true }],
+    ["GET 429", { given: [status(429), GET], want: true }],
+    ["GET 500", { given: [status(500), GET], want: true }],
+    ["GET 502", { given: [status(502), GET], want: true }],
+    ["GET 503", { given: [status(503), GET], want: true }],
+    ["GET 504", { given: [status(504), GET], want: true }],
+    ["GET 400", { given: [status(400), GET], want: false }],
+    ["GET 401", { given: [status(401), GET], want: false }],
+    ["GET 404", { given: [status(404), GET], want: false }],
+    ["GET reset", { given: [conn("ECONNRESET"), GET], want: true }],
+    ["GET unknown network error", { given: [conn(), GET], want: true }],
+    ["GET timeout", { given: [{ kind: "timeout" }, GET], want: false }],
+    ["GET malformed body", { given: [{ kind: "malformed" }, GET], want: false }],
+    ["create 429: refused, no task", { given: [status(429), CREATE], want: true }],
+    ["create 503: refused, no task", { given: [status(503), CREATE], want: true }],
+    ["create 500: task may exist", { given: [status(500), CREATE], want: false }],
+    ["create 502: task may exist", { given: [status(502), CREATE], want: false }],
+    ["create 504: task may exist", { given: [status(504), CREATE], want: false }],
+    ["create 408: task may exist", { given: [status(408), CREATE], want: false }],
+    ["create 400", { given: [status(400), CREATE], want: false }],
+    ["create connection refused", { given: [conn("ECONNREFUSED"), CREATE], want: true }],
+    ["create unknown host", { given: [conn("ENOTFOUND"), CREATE], want: true }],
+    ["create reset", { given: [conn("ECONNRESET"), CREATE], want: false }],
+    ["create socket closed", { given: [conn("UND_ERR_SOCKET"), CREATE], want: false }],
+    ["create network error without code", { given: [conn(), CREATE], want: false }],
+    ["create timeout", { given: [{ kind: "timeout" }, CREATE], want: false }],
+    ["create malformed body", { given: [{ kind: "malformed" }, CREATE], want: false }],
+    ["retryUnsafe create 500", { given: [status(500), CREATE_UNSAFE], want: true }],
+    ["retryUnsafe create 502", { given: [status(502), CREATE_UNSAFE], want: true }],
+    ["retryUnsafe create reset", { given: [conn("ECONNRESET"), CREATE_UNSAFE], want: true }],
+    ["retryUnsafe create 400", { given: [status(400), CREATE_UNSAFE], want: false }],
+    ["retryUnsafe create malformed", { given: [{ kind: "malformed" }, CREATE_UNSAFE], want: false }],
+  ];
+  it.each(table)("%s", (_name, { given, want }) => {
+    expect(isRetryable(...given)).toBe(want);
+  });
+});
+
+describe("backoffDelayMs", () => {
+  const table: [string, { given: [number, number]; want: number }][] = [
+    ["first retry, no jitter", { given: [0, 0], want: 500 }],
+    ["first retry, most jitter", { given: [0, 1], want: 375 }],
+    ["second retry", { given: [1, 0], want: 1000 }],
+    ["third retry", { given: [2, 0], want: 2000 }],
+    ["capped at 8 s", { given: [10, 0], want: 8000 }],
+    ["capped, with jitter", { given: [10, 0.5], want: 7000 }],
+  ];
+  it.each(table)("%s", (_name, { given: [retry, random], want }) => {
+    expect(backoffDelayMs(retry, () => random)).toBe(want);
+  });
+});
+
+describe("parseRetryAfter", () => {
+  const now = Date.parse("2025-01-01T00:00:00Z");
+  const table: [string, { given: string | null; want: number | null }][] = [
+    ["absent", { given: null, want: null }],
+    ["empty", { given: "", want: null }],
+    ["seconds", { given: "30", want: 30_000 }],
+    ["zero", { given: "0", want: 0 }],
+    ["fractional seconds", { given: "1.5", want: 1500 }],
+    ["HTTP date in 2 minutes", { given: "Wed, 01 Jan 2025 00:02:00 GMT", want: 120_000 }],
+    ["HTTP date in the past", { given: "Tue, 31 Dec 2024 23:59:00 GMT", want: 0 }],
+    ["negative number", { given: "-5", want: null }],
+    ["garbage", { given: "soon", want: null }],
+  ];
+  it.each(table)("%s", (_name, { given, want }) => {
+    expect(parseRetryAfter(given, now)).toBe(want);
+  });
+});
+
+describe("parseRetrySuggestion", () => {
+  const table: [string, { given: string | undefined; want: number | null }][] = [
+    ["the spec's 429 example", { given: "retry after 60 seconds", want: 60_000 }],
+    ["the spec's 503 example", { given: "retry after 30 seconds", want: 30_000 }],
+    ["capitalised, in a sentence", { given: "Please Retry after 5 second.", want: 5000 }],
+    ["short unit", { given: "retry in 2s", want: 2000 }],
+    ["minutes", { given: "retry after 1 minute", want: 60_000 }],
+    ["milliseconds", { given: "retry after 250 ms", want: 250 }],
+    ["no unit means seconds", { given: "retry after 7", want: 7000 }],
+    ["other suggestions", { given: "try again later", want: null }],
+    ["a billing URL", { given: "https://ai.odkkk.com/apiv1/dashboard/billing", want: null }],
+    ["absent", { given: undefined, want: null }],
+  ];
+  it.each(table)("%s", (_name, { given, want }) => {
+    expect(parseRetrySuggestion(given)).toBe(want);
+  });
+
+  it("prefers the Retry-After header to the suggestion", () => {
+    expect(serverHintMs("2", "retry after 60 seconds", 0)).toBe(2000);
+    expect(serverHintMs(null, "retry after 60 seconds", 0)).toBe(60_000);
+  });
+});
+
+describe("planRetry", () => {
+  const base: RetryInput = {
+    idempotent: true,
+    outcome: status(503),
+    retriesSoFar: 0,
+    maxRetries: 2,
+    remainingMs: 60_000,
+    random: () => 0,
+  };
+  const table: [string, { given: Partial<RetryInput>; want: ReturnType<typeof planRetry> }][] = [
+    ["backoff without a hint", { given: {}, want: { retry: true, delayMs: 500 } }],
+    ["second retry backs off more", { given: { retriesSoFar: 1 }, want: { retry: true, delayMs: 1000 } }],
+    ["out of retries", { given: { retriesSoFar: 2 }, want: { retry: false, reason: "gave up after 2 retries" } }],
+    ["maxRetries 0", { given: { maxRetries: 0 }, want: { retry: false, reason: "gave up after 0 retries" } }],
+    ["server hint used as is", { given: { hintMs: 3000 }, want: { retry: true, delayMs: 3000 } }],
+    ["server hint of 0", { given: { hintMs: 0 }, want: { retry: true, delayMs: 0 } }],
+    [
+      "hint at the 60 s cap",
+      { given: { hintMs: 60_000, remainingMs: 120_000 }, want: { retry: true, delayMs: 60_000 } },
+    ],
+    [
+      "hint over the cap: give up now",
+      {
+        given: { hintMs: 61_000, remainingMs: 600_000 },
+        want: { retry: false, reason: "server asked to wait 61 s (over 60 s)" },
+      },
+    ],
+    [
+      "hint past the deadline: give up now, not time out later",
+      {
+        given: { hintMs: 30_000, remainingMs: 10_000 },
+        want: { retry: false, reason: "a 30000 ms wait would pass the deadline" },
+      },
+    ],
+    [
+      "create 500 is never retried by default",
+      {
+        given: { idempotent: false, outcome: status(500) },
+        want: { retry: false, reason: "not safe to retry a create" },
+      },
+    ],
+    [
+      "create 503 is retried",
+      { given: { idempotent: false, outcome: status(503) }, want: { retry: true, delayMs: 500 } },
+    ],
+  ];
+  it.each(table)("%s", (_name, { given, want }) => {
+    expect(planRetry({ ...base, ...given })).toEqual(want);
+  });
+});
