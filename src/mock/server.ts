@@ -3,7 +3,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
+import { createAdaptorServer } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context } from "hono";
 import { MockApi, type MockApiOptions } from "./api.js";
@@ -14,6 +14,8 @@ import type { MockEngine } from "./engine.js";
 export const DEFAULT_PORT = 4010;
 /** Default interface: loopback only, since the mock accepts any token. */
 export const DEFAULT_HOST = "127.0.0.1";
+/** Listen backlog (Node's default is 511). */
+const LISTEN_BACKLOG = 4096;
 
 /** Options of {@link startMockServer}: where to listen, plus every {@link MockApiOptions} option. */
 export interface MockServerOptions extends MockApiOptions {
@@ -95,11 +97,15 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     },
   });
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const created = serve({ fetch: app.fetch, port: options.port ?? DEFAULT_PORT, hostname: host }, () =>
-      resolve(created as Server),
-    ) as Server;
-    created.once("error", reject);
+  const server = createAdaptorServer({ fetch: app.fetch, hostname: host }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    // A deep accept queue: a burst of a thousand new connections (a load test, a benchmark) is queued instead of having
+    // SYNs dropped and retried a second later. The kernel caps it at net.core.somaxconn.
+    server.listen({ port: options.port ?? DEFAULT_PORT, host, backlog: LISTEN_BACKLOG }, () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${urlHost(host)}:${port}`;

@@ -101,4 +101,62 @@ describe("startMockServer", () => {
     expect(await reset.json()).toEqual({ reset: true });
     expect(await admin()).toMatchObject({ createRequests: 0, tasks: [] });
   });
+
+  it("creates and polls 1,000 concurrent tasks over real HTTP without an error or a duplicate", async () => {
+    const responses = await Promise.all(Array.from({ length: 1000 }, () => create()));
+    expect(responses.map((r) => r.status)).toEqual(Array(1000).fill(200));
+    const ids = await Promise.all(responses.map(async (r) => ((await r.json()) as VideoGenerationResponse).id));
+    expect(new Set(ids).size).toBe(1000);
+    expect((await admin()).createRequests).toBe(1000);
+    clock.advance(24 * 60 * 60 * 1000);
+    const polled = await Promise.all(ids.map((id) => getTask(id)));
+    expect(polled.map((r) => r.status)).toEqual(Array(1000).fill(200));
+    const bodies = await Promise.all(polled.map((r) => r.json()));
+    for (const body of bodies) expectValid(validateTaskDetail, body);
+    expect(bodies.map((b) => (b as TaskDetail).status)).toEqual(Array(1000).fill("completed"));
+  });
+
+  it("replays a run for the same seed: the same ids, timings and bodies", async () => {
+    const run = async () => {
+      const runClock = new FakeClock();
+      const server = await startMockServer({ port: 0, clock: runClock, seed: 2024 });
+      try {
+        const out: unknown[] = [];
+        for (const prefer of ["scenario=happy", "scenario=fails", "scenario=slow"]) {
+          const res = await fetch(`${server.url}/v1/videos/generations`, {
+            method: "POST",
+            headers: headers({ prefer }),
+            body: JSON.stringify(EXAMPLE_REQUEST),
+          });
+          const created = (await res.json()) as VideoGenerationResponse;
+          runClock.advance(20_000);
+          const detail = await (await fetch(`${server.url}/v1/tasks/${created.id}`, { headers: headers() })).json();
+          out.push(created, JSON.stringify(detail).replaceAll(server.url, "BASE"));
+        }
+        return out;
+      } finally {
+        await server.close();
+      }
+    };
+    const first = await run();
+    expect(await run()).toEqual(first);
+  });
+
+  it("close() returns while a hanging request is open, and that request fails instead of waiting forever", async () => {
+    const server = await startMockServer({ port: 0 });
+    const pending = fetch(`${server.url}/v1/videos/generations`, {
+      method: "POST",
+      headers: headers({ prefer: "scenario=hang" }),
+      body: JSON.stringify(EXAMPLE_REQUEST),
+    });
+    await expect.poll(() => server.engine.tasks().length).toBe(1);
+    await server.close();
+    await expect(pending).rejects.toThrow(TypeError);
+    await expect(fetch(`${server.url}/__mock/tasks`)).rejects.toThrow(TypeError); // no longer listening
+    await server.close(); // idempotent
+  });
+
+  it("rejects when the port is taken", async () => {
+    await expect(startMockServer({ port: mock.port })).rejects.toThrow(/EADDRINUSE/);
+  });
 });
