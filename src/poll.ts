@@ -26,6 +26,8 @@ const END_MARGIN = 0.02;
 const NEAR_SHARE = 0.04;
 /** How fast polls back off once the task is late, as a share of the overrun. */
 const OVERDUE_SHARE = 0.3;
+/** Past an unconfirmed estimate, the interval is at least this share of the time waited so far. */
+const ESTIMATE_OVERDUE_SHARE = 0.15;
 
 /** A progress reading: `progress` percent seen `atMs` after the wait started. */
 export interface ProgressReading {
@@ -95,5 +97,7 @@ export function nextPollDelayMs(state: PollState): number {
     return clamp(delay, MIN_POLL_INTERVAL_MS, MAX_POLL_INTERVAL_MS);
   }
   const overrun = Math.max(0, e - endMs);
-  return clamp(Math.max(near, OVERDUE_SHARE * overrun), MIN_POLL_INTERVAL_MS, MAX_POLL_INTERVAL_MS);
+  // Well past an estimate that no progress confirms, the estimate is wrong: back off with the time waited too.
+  const distrust = source === "estimate" && overrun > endMs / 4 ? ESTIMATE_OVERDUE_SHARE * e : 0;
+  return clamp(Math.max(near, OVERDUE_SHARE * overrun, distrust), MIN_POLL_INTERVAL_MS, MAX_POLL_INTERVAL_MS);
 }
