@@ -1,0 +1,345 @@
+/**
+ * The built `kling-edit` run as a subprocess against a mock server started here: every command, the `--json` shape,
+ * every exit code, and that the API key never appears in any output.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MockServer } from "../../src/mock/index.js";
+import { apiArgs, EDIT_FLAGS, ensureBuilt, jsonLines, mockServer, ROOT, runCli, snapshot, tempDir } from "./helpers.js";
+
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+  version: string;
+  bin: Record<string, string>;
+};
+
+let mock: MockServer;
+let dir: string;
+
+beforeAll(async () => {
+  await ensureBuilt();
+  mock = await mockServer();
+  dir = tempDir();
+});
+
+afterAll(async () => {
+  await mock?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Creates a task through the CLI and returns its id. */
+async function createTask(server: MockServer = mock): Promise<string> {
+  const run = await runCli([...apiArgs(server), "edit", ...EDIT_FLAGS, "--quiet"]);
+  expect(run.code, run.stderr).toBe(0);
+  return run.stdout.trim();
+}
+
+describe.concurrent("kling-edit basics", () => {
+  it("is the package's bin, starts with a node shebang, and prints package.json's version", async () => {
+    expect(path.join(ROOT, pkg.bin["kling-edit"] ?? "")).toBe(path.join(ROOT, "dist/src/cli/main.js"));
+    expect(fs.readFileSync(path.join(ROOT, "dist/src/cli/main.js"), "utf8").split("\n")[0]).toBe("#!/usr/bin/env node");
+    const run = await runCli(["--version"]);
+    expect(run).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+  });
+
+  it("documents every command, the global options and the exit codes in --help", async () => {
+    const run = await runCli(["--help"]);
+    expect(run.code).toBe(0);
+    for (const word of ["edit", "status", "wait", "download", "mock", "batch", "--api-key", "--base-url", "--mock"]) {
+      expect(run.stdout).toContain(word);
+    }
+    for (const word of ["--json", "--quiet", "--version", "KLING_API_KEY", "KLING_BASE_URL"])
+      expect(run.stdout).toContain(word);
+    for (const code of ["0 ", "2 ", "3 ", "4 ", "5 ", "130"])
+      expect(run.stdout).toMatch(new RegExp(`^\\s+${code}`, "m"));
+  });
+
+  it("exits 2 on bad usage, naming the problem", async () => {
+    const run = await runCli(["edit", "--bogus"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("unknown option '--bogus'");
+    const none = await runCli(["batch", "x.jsonl"]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("--out");
+  });
+});
+
+describe.concurrent("edit", () => {
+  it("validates every flag before sending anything, naming the flag and the rule (exit 2)", async () => {
+    // Its own server: the other tests of this file create tasks concurrently.
+    const quiet = await mockServer();
+    const run = await runCli([
+      ...apiArgs(quiet),
+      "edit",
+      "--prompt",
+      "x".repeat(5001),
+      "--video",
+      "https://example.com/clip.avi",
+      "--image",
+      "https://example.com/ref.jpg",
+      "--image",
+      "https://example.com/ref.gif",
+      "--aspect-ratio",
+      "4:3",
+      "--callback-url",
+      "https://10.0.0.7/hook",
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("nothing was sent");
+    expect(run.stderr).toMatch(/--prompt must be at most 5000 characters/);
+    expect(run.stderr).toMatch(/--video must be a video URL ending in \.mp4, \.mov/);
+    expect(run.stderr).toMatch(/--image #2 must be an image URL/);
+    expect(run.stderr).not.toMatch(/--image #1/);
+    expect(run.stderr).toMatch(/--aspect-ratio must be one of "16:9", "9:16", "1:1"/);
+    expect(run.stderr).toMatch(/--callback-url must not point at an internal address/);
+    expect((await snapshot(quiet)).createRequests).toBe(0);
+    await quiet.close();
+  });
+
+  it("refuses a second --video and a missing --prompt in one report", async () => {
+    const run = await runCli([
+      ...apiArgs(mock),
+      "edit",
+      "--video",
+      "https://e.com/a.mp4",
+      "--video",
+      "https://e.com/b.mp4",
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--prompt is required");
+    expect(run.stderr).toContain("--video must be given once");
+  });
+
+  it("without a key and without --mock, says how to get one or to try --mock (exit 2)", async () => {
+    const run = await runCli(["--base-url", mock.url, "edit", ...EDIT_FLAGS]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("KLING_API_KEY");
+    expect(run.stderr).toContain("--mock");
+  });
+
+  it("submits and prints the task id and the command to follow it", async () => {
+    const run = await runCli([...apiArgs(mock), "edit", ...EDIT_FLAGS]);
+    expect(run.code, run.stderr).toBe(0);
+    const id = run.stdout.split("\n")[0] ?? "";
+    expect(id).toMatch(/^task-unified-/);
+    expect(run.stdout).toContain(`kling-edit --base-url ${mock.url} wait ${id}`);
+    expect((await snapshot(mock)).tasks.map((t) => t.id)).toContain(id);
+  });
+
+  it("--wait --out --json: NDJSON only on stdout, every line an event, the final task last; the file is saved", async () => {
+    const out = path.join(dir, "edit-json", "result.mp4");
+    const run = await runCli([
+      ...apiArgs(mock),
+      "--json",
+      "edit",
+      ...EDIT_FLAGS,
+      "--aspect-ratio",
+      "9:16",
+      "--wait",
+      "--out",
+      out,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const events = jsonLines(run.stdout);
+    for (const e of events) expect(typeof e.event).toBe("string");
+    const names = events.map((e) => e.event);
+    expect(names[0]).toBe("created");
+    expect(names).toContain("progress");
+    expect(names).toContain("downloaded");
+    const last = events.at(-1) as {
+      event: string;
+      exitCode: number;
+      task: { id: string; status: string };
+      file: { path: string; bytes: number };
+    };
+    expect(last).toMatchObject({ event: "task", exitCode: 0, task: { status: "completed" }, file: { path: out } });
+    const bytes = fs.readFileSync(out);
+    expect(bytes.length).toBe(last.file.bytes);
+    expect(bytes.subarray(4, 8).toString("latin1")).toBe("ftyp"); // an MP4
+    const served = await fetch(`${mock.url}/__mock/results/${last.task.id}.mp4`);
+    expect(Buffer.from(await served.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
+  it("--quiet prints only the saved path", async () => {
+    const out = path.join(dir, "quiet.mp4");
+    const run = await runCli([...apiArgs(mock), "--quiet", "edit", ...EDIT_FLAGS, "--out", out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(`${out}\n`);
+    expect(run.stderr).toBe("");
+  });
+
+  it("prints progress as plain lines when not on a terminal, ending with where the file was saved", async () => {
+    const out = path.join(dir, "plain.mp4");
+    const run = await runCli([...apiArgs(mock), "edit", ...EDIT_FLAGS, "--wait", "--out", out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/task-unified-\S+ completed 100%/);
+    expect(run.stderr).not.toContain("\u001b["); // no cursor movement: no bars off a TTY
+    expect(run.stdout.trim().split("\n").at(-1)).toMatch(new RegExp(`result to ${out.replaceAll(".", "\\.")} \\(`));
+  });
+
+  it("--mock runs against the built-in mock: no key, no network", async () => {
+    const out = path.join(dir, "builtin.mp4");
+    const run = await runCli(["edit", "--mock", ...EDIT_FLAGS, "--wait", "--out", out], {
+      env: { KLING_MOCK_SPEED: "1000" },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain("built-in mock at http://127.0.0.1:");
+    expect(fs.statSync(out).size).toBeGreaterThan(0);
+  });
+});
+
+describe.concurrent("status, wait, download", () => {
+  it("status prints the task; --json prints one task event", async () => {
+    const id = await createTask();
+    const run = await runCli([...apiArgs(mock), "status", id]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^${id} (pending|processing|completed)`));
+    const json = await runCli([...apiArgs(mock), "status", id, "--json"]);
+    const events = jsonLines(json.stdout);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ event: "task", exitCode: 0, task: { id } });
+  });
+
+  it("wait --out waits for a submitted task and saves its result", async () => {
+    const id = await createTask();
+    const out = path.join(dir, "waited.mp4");
+    const run = await runCli([...apiArgs(mock), "wait", id, "--out", out, "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(jsonLines(run.stdout).at(-1)).toMatchObject({ event: "task", task: { id, status: "completed" } });
+    expect(fs.statSync(out).size).toBeGreaterThan(0);
+  });
+
+  it("download saves a completed task's result; refuses one still running (exit 2) and an unknown id (exit 3)", async () => {
+    const id = await createTask();
+    const early = await runCli([...apiArgs(mock), "download", id, "--out", path.join(dir, "early.mp4")]);
+    if (early.code !== 0) {
+      // Still pending/processing at this speed: told to wait, nothing written.
+      expect(early.code).toBe(2);
+      expect(early.stderr).toContain(`wait ${id} --out`);
+      expect(fs.existsSync(path.join(dir, "early.mp4"))).toBe(false);
+    }
+    await runCli([...apiArgs(mock), "wait", id]);
+    const out = path.join(dir, "downloaded.mp4");
+    const run = await runCli([...apiArgs(mock), "download", id, "--out", out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(fs.statSync(out).size).toBeGreaterThan(0);
+    const missing = await runCli([
+      ...apiArgs(mock),
+      "download",
+      "task-unified-1-missing0",
+      "--out",
+      path.join(dir, "m.mp4"),
+    ]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain("Task not found");
+  });
+
+  it("wait --timeout gives up with exit 5 and the command to wait again; the task keeps running", async () => {
+    const slow = await mockServer({ speed: 1 });
+    try {
+      const id = await createTask(slow);
+      const run = await runCli([...apiArgs(slow), "wait", id, "--timeout", "1", "--out", "late.mp4"]);
+      expect(run.code).toBe(5);
+      expect(run.stderr).toContain(`kling-edit --base-url ${slow.url} wait ${id} --out late.mp4`);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+describe.concurrent("exit codes of failures, and the key never printed", () => {
+  const KEY = "sk-LEAKCHECK-0123456789abcdef";
+
+  it("4 when the task fails, with the API's error code and message", async () => {
+    const failing = await mockServer({ scenario: "fails" });
+    try {
+      const run = await runCli([...apiArgs(failing, KEY), "--json", "edit", ...EDIT_FLAGS, "--wait"]);
+      expect(run.code).toBe(4);
+      expect(run.stderr).toContain("video_download_failed");
+      const last = jsonLines(run.stdout).at(-1);
+      expect(last).toMatchObject({ event: "task", exitCode: 4, task: { status: "failed" } });
+      const id = (last?.task as { id: string }).id;
+      const status = await runCli([...apiArgs(failing, KEY), "status", id]);
+      expect(status.code).toBe(4);
+      for (const text of [run.stdout, run.stderr, status.stdout, status.stderr]) expect(text).not.toContain(KEY);
+    } finally {
+      await failing.close();
+    }
+  });
+
+  it("3 on 401, printing the API's message and request id, never the key (flag or environment)", async () => {
+    const strict = await mockServer({ apiKey: "the-right-key" });
+    try {
+      const viaFlag = await runCli([...apiArgs(strict, KEY), "edit", ...EDIT_FLAGS]);
+      const viaEnv = await runCli(["--base-url", strict.url, "--json", "edit", ...EDIT_FLAGS], {
+        env: { KLING_API_KEY: KEY },
+      });
+      for (const run of [viaFlag, viaEnv]) {
+        expect(run.code).toBe(3);
+        expect(run.stderr).toContain("Invalid or expired token");
+        expect(run.stderr).toMatch(/request id: req_[0-9a-f]+/);
+        expect(run.stdout + run.stderr).not.toContain(KEY);
+      }
+      expect(jsonLines(viaEnv.stdout).at(-1)).toMatchObject({ event: "error", exitCode: 3, error: { status: 401 } });
+      expect((await snapshot(strict)).createRequests).toBe(2);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it("3 on 402 with the API's fallback_suggestion", async () => {
+    const broke = await mockServer({ scenario: "quota" });
+    try {
+      const run = await runCli([...apiArgs(broke, KEY), "edit", ...EDIT_FLAGS]);
+      expect(run.code).toBe(3);
+      expect(run.stderr).toContain("Insufficient quota");
+      expect(run.stderr).toContain("suggestion: https://ai.odkkk.com/apiv1/dashboard/billing");
+      expect(run.stdout + run.stderr).not.toContain(KEY);
+    } finally {
+      await broke.close();
+    }
+  });
+
+  it("5 on a 5xx, with message, suggestion and request id, never the key", async () => {
+    const down = await mockServer({ scenario: "upstream-down" });
+    try {
+      const run = await runCli([...apiArgs(down, KEY), "--json", "edit", ...EDIT_FLAGS]);
+      expect(run.code).toBe(5);
+      expect(run.stderr).toContain("Upstream AI service unavailable");
+      expect(run.stderr).toContain("suggestion: try different model");
+      expect(run.stderr).toMatch(/request id: req_/);
+      expect(run.stdout + run.stderr).not.toContain(KEY);
+      expect(jsonLines(run.stdout).at(-1)).toMatchObject({
+        event: "error",
+        exitCode: 5,
+        error: { status: 502, fallbackSuggestion: "try different model" },
+      });
+    } finally {
+      await down.close();
+    }
+  });
+});
+
+describe.concurrent("mock", () => {
+  it("starts the mock server on the asked port and stops cleanly on Ctrl-C", async () => {
+    const { startCli } = await import("./helpers.js");
+    const running = startCli(["mock", "--port", "0", "--speed", "100", "--seed", "3"]);
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(running.stdout());
+        if (m?.[1]) {
+          clearInterval(timer);
+          resolve(m[1]);
+        } else if (running.child.exitCode !== null) {
+          clearInterval(timer);
+          reject(new Error(running.stderr()));
+        }
+      }, 50);
+    });
+    expect(running.stdout()).toContain("seed 3");
+    const res = await fetch(`${url}/__mock/tasks`);
+    expect(await res.json()).toMatchObject({ createRequests: 0, speed: 100, seed: 3 });
+    running.child.kill("SIGINT");
+    expect((await running.done).code).toBe(0);
+  });
+});

@@ -1,0 +1,213 @@
+/**
+ * Helpers of the CLI's end-to-end tests: build the CLI once (if dist/ is older than the sources), run it as a
+ * subprocess, read its NDJSON output, and talk to a mock server started in the test.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { type MockServer, type MockServerOptions, startMockServer } from "../../src/mock/index.js";
+
+/** The repository's root. */
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** The built CLI, as package.json's `bin` names it. */
+export const CLI = path.join(ROOT, "dist/src/cli/main.js");
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(full));
+    else if (entry.name.endsWith(".ts")) newest = Math.max(newest, fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+function isFresh(): boolean {
+  if (!fs.existsSync(CLI)) return false;
+  const built = fs.statSync(CLI).mtimeMs;
+  return built >= Math.max(newestSource(path.join(ROOT, "src")), newestSource(path.join(ROOT, "generated")));
+}
+
+/**
+ * Makes sure dist/ holds a CLI built from the current sources: `npm test` builds before vitest, so this is
+ * usually a no-op; a lone `npx vitest run test/cli` builds here. Test files run in parallel, so a lock directory
+ * makes the first one build while the others wait.
+ */
+export async function ensureBuilt(): Promise<void> {
+  if (isFresh()) return;
+  const lock = path.join(ROOT, ".tmp", "cli-test-build.lock");
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch {
+      // Another test file is building (or a stale lock from a killed run, older than two minutes).
+      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 120_000) fs.rmSync(lock, { force: true, recursive: true });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    if (!isFresh()) {
+      try {
+        execFileSync(
+          process.execPath,
+          [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
+          {
+            cwd: ROOT,
+            stdio: "pipe",
+          },
+        );
+      } catch (error) {
+        // tsc still emits on type errors (in files still being written by others): judge by the output file.
+        if (!fs.existsSync(CLI)) throw error;
+      }
+    }
+  } finally {
+    fs.rmSync(lock, { force: true, recursive: true });
+  }
+}
+
+/** An environment without the developer's KLING_* settings, plus `extra`. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith("KLING_")) env[key] = value;
+  return { ...env, NO_COLOR: "1", ...extra };
+}
+
+/** A finished CLI run. */
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A running CLI. */
+export interface Running {
+  child: ChildProcess;
+  /** Everything printed so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first stdout JSON line that `match` accepts (rejects if the process ends first). */
+  waitForEvent(match: (event: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  /** Resolves when the process has ended. */
+  done: Promise<RunResult>;
+}
+
+/** Starts the built CLI with `args`. */
+export function startCli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Running {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: cleanEnv(options.env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  const listeners = new Set<() => void>();
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+    for (const l of listeners) l();
+  });
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const done = new Promise<RunResult>((resolve) => {
+    child.on("close", (code, signal) => {
+      for (const l of listeners) l();
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  let ended = false;
+  void done.then(() => {
+    ended = true;
+  });
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    done,
+    waitForEvent(match) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          for (const line of stdout.split("\n")) {
+            if (!line.trim()) continue;
+            let event: Record<string, unknown>;
+            try {
+              event = JSON.parse(line) as Record<string, unknown>;
+            } catch {
+              continue; // a line still being written
+            }
+            if (match(event)) {
+              listeners.delete(check);
+              resolve(event);
+              return;
+            }
+          }
+          if (ended || child.exitCode !== null) {
+            listeners.delete(check);
+            reject(new Error(`the CLI ended without the event; stdout:\n${stdout}\nstderr:\n${stderr}`));
+          }
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** Runs the built CLI to the end. */
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<RunResult> {
+  return startCli(args, options).done;
+}
+
+/** Parses NDJSON output, failing the test on any line that is not a JSON object. */
+export function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => {
+      const value = JSON.parse(line) as unknown;
+      if (typeof value !== "object" || value === null || Array.isArray(value))
+        throw new Error(`not an object: ${line}`);
+      return value as Record<string, unknown>;
+    });
+}
+
+/** A fresh temporary directory. */
+export function tempDir(prefix = "kling-cli-"): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Starts a mock server on a free loopback port; fast by default. */
+export function mockServer(options: MockServerOptions = {}): Promise<MockServer> {
+  return startMockServer({ port: 0, host: "127.0.0.1", speed: 1000, seed: 7, ...options });
+}
+
+/** The mock's admin snapshot. */
+export async function snapshot(mock: MockServer): Promise<{
+  createRequests: number;
+  tasks: { id: string; status: string }[];
+}> {
+  const res = await fetch(`${mock.url}/__mock/tasks`);
+  return (await res.json()) as { createRequests: number; tasks: { id: string; status: string }[] };
+}
+
+/** The global options that point the CLI at a mock started by the test. */
+export function apiArgs(mock: MockServer, key = "test-key"): string[] {
+  return ["--base-url", mock.url, "--api-key", key];
+}
+
+/** A valid edit's flags. */
+export const EDIT_FLAGS = [
+  "--prompt",
+  "Make the video more cinematic",
+  "--video",
+  "https://example.com/original-video.mp4",
+];
