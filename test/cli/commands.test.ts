@@ -258,7 +258,7 @@ describe.concurrent("exit codes of failures, and the key never printed", () => {
       expect(run.stderr).toContain("video_download_failed");
       const last = jsonLines(run.stdout).at(-1);
       expect(last).toMatchObject({ event: "task", exitCode: 4, task: { status: "failed" } });
-      const id = (last?.task as { id: string }).id;
+      const id = (last as { task: { id: string } }).task.id;
       const status = await runCli([...apiArgs(failing, KEY), "status", id]);
       expect(status.code).toBe(4);
       for (const text of [run.stdout, run.stderr, status.stdout, status.stderr]) expect(text).not.toContain(KEY);
