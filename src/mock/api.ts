@@ -154,9 +154,22 @@ export class MockApi {
   /** `POST /v1/videos/generations`. */
   create(input: MockRequestInput & { bodyText: string }): MockReply {
     this.engine.createRequests += 1;
-    const gate = this.#gate(input, "create");
-    if (gate.reply) return gate.reply;
-    const scenario = gate.scenario;
+    const chosen = this.#scenarioOf(input);
+    if (typeof chosen !== "string") return chosen;
+    return this.#transportFault(chosen, this.#create(input, chosen));
+  }
+
+  /** `GET /v1/tasks/{task_id}`. */
+  getTask(input: MockRequestInput & { taskId: string }): MockReply {
+    this.sweep();
+    const chosen = this.#scenarioOf(input);
+    if (typeof chosen !== "string") return chosen;
+    return this.#transportFault(chosen, this.#getTask(input, chosen));
+  }
+
+  #create(input: MockRequestInput & { bodyText: string }, scenario: ScenarioName): MockReply {
+    const refused = this.#gate(input, scenario, "create");
+    if (refused) return refused;
 
     let body: unknown;
     try {
@@ -181,21 +194,19 @@ export class MockApi {
       this.#waiting.add(task);
       this.#schedule();
     }
-    return this.#respond(scenario, this.engine.createdBody(task));
+    return json(200, this.engine.createdBody(task));
   }
 
-  /** `GET /v1/tasks/{task_id}`. */
-  getTask(input: MockRequestInput & { taskId: string }): MockReply {
-    this.sweep();
-    const gate = this.#gate(input, "query");
-    if (gate.reply) return gate.reply;
+  #getTask(input: MockRequestInput & { taskId: string }, scenario: ScenarioName): MockReply {
+    const refused = this.#gate(input, scenario, "query");
+    if (refused) return refused;
     if (!input.taskId.startsWith("task-unified-")) return json(400, example(query["400"].body.example));
     const task = this.engine.get(input.taskId);
     if (!task) {
       const body = example(query["404"].body.example);
       return json(404, { error: { ...body.error, message: `${body.error.message}: ${input.taskId}` } });
     }
-    return this.#respond(gate.scenario, this.engine.detail(task));
+    return json(200, this.engine.detail(task));
   }
 
   /**
@@ -356,39 +367,32 @@ export class MockApi {
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
-  /** Authentication, the scenario, and the faults that refuse a request before it is looked at. */
-  #gate(input: MockRequestInput, operation: "create" | "query"): { reply?: MockReply; scenario: ScenarioName } {
-    const token = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(input.authorization ?? "")?.[1];
-    if (!token || (this.#options.apiKey !== undefined && token !== this.#options.apiKey)) {
-      return { reply: unauthorized(), scenario: this.scenario };
-    }
+  /** The request's scenario (`Prefer` over the server's), or a 400 naming the known ones. */
+  #scenarioOf(input: MockRequestInput): ScenarioName | MockReply {
     const requested = scenarioFromPrefer(input.prefer);
-    if (requested !== undefined && !isScenarioName(requested)) {
-      return {
-        reply: badRequest(
-          `Unknown mock scenario "${requested}" in Prefer; use one of ${SCENARIOS.join(", ")}`,
-          "Prefer",
-        ),
-        scenario: this.scenario,
-      };
-    }
-    const scenario = requested ?? this.scenario;
+    if (requested === undefined) return this.scenario;
+    if (isScenarioName(requested)) return requested;
+    return badRequest(`Unknown mock scenario "${requested}" in Prefer; use one of ${SCENARIOS.join(", ")}`, "Prefer");
+  }
+
+  /** Authentication, then the scenarios that refuse a request before it is looked at. */
+  #gate(input: MockRequestInput, scenario: ScenarioName, operation: "create" | "query"): MockReply | undefined {
+    const token = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(input.authorization ?? "")?.[1];
+    if (!token || (this.#options.apiKey !== undefined && token !== this.#options.apiKey)) return unauthorized();
     switch (scenario) {
       case "rate-limited":
-        return { reply: rateLimited(), scenario };
+        return rateLimited();
       case "upstream-down":
-        return { reply: upstream(502), scenario };
+        return upstream(502);
       case "quota":
         // 402 is documented for the create operation only; task queries answer normally.
-        return operation === "create"
-          ? { reply: json(402, example(create["402"].body.example)), scenario }
-          : { scenario };
+        return operation === "create" ? json(402, example(create["402"].body.example)) : undefined;
       case "flaky": {
         const status = this.engine.flakyStatus();
-        return status ? { reply: upstream(status), scenario } : { scenario };
+        return status ? upstream(status) : undefined;
       }
       default:
-        return { scenario };
+        return undefined;
     }
   }
 
@@ -405,19 +409,16 @@ export class MockApi {
     return violations.map((v) => (v.param === "callback_url" ? { ...v, message: v.message + LOOPBACK_HINT } : v));
   }
 
-  /** The answer for a request that got through: the body, unless the scenario loses or breaks the response. */
-  #respond(scenario: ScenarioName, body: unknown): MockReply {
-    switch (scenario) {
-      case "reset":
-        return { kind: "reset" };
-      case "hang":
-        return { kind: "hang" };
-      case "malformed": {
-        const text = JSON.stringify(body);
-        return { kind: "malformed", text: text.slice(0, Math.max(1, Math.floor(text.length / 2))) };
-      }
-      default:
-        return json(200, body);
+  /**
+   * The faults of the connection, whatever the answer would have been (the work behind it, such as creating a task,
+   * is done): `reset` and `hang` lose the answer; `malformed` breaks a 200's body.
+   */
+  #transportFault(scenario: ScenarioName, reply: MockReply): MockReply {
+    if (scenario === "reset" || scenario === "hang") return { kind: scenario };
+    if (scenario === "malformed" && reply.kind === "json" && reply.status === 200) {
+      const text = JSON.stringify(reply.body);
+      return { kind: "malformed", text: text.slice(0, Math.max(1, Math.floor(text.length / 2))) };
     }
+    return reply;
   }
 }

@@ -31,9 +31,9 @@ export const SCENARIO_DESCRIPTIONS: Readonly<Record<ScenarioName, string>> = {
   flaky: "about a third of /v1 requests answer 502 or 503 (never more than two in a row; the pattern follows --seed)",
   "upstream-down": "every /v1 request answers 502; no task is created",
   "expired-result": "tasks complete, but their result links have already expired (the download answers 410)",
-  reset: "the connection is dropped without an answer; a create request has created its task first",
-  hang: "no answer ever comes (until the client gives up); a create request has created its task first",
-  malformed: "200 with a truncated, invalid JSON body; a create request has created its task first",
+  reset: "the connection is dropped without an answer (a valid create request has still created its task)",
+  hang: "no answer ever comes, until the client gives up (a valid create request has still created its task)",
+  malformed: "a 200 answer's body is cut in half: invalid JSON (a valid create request has created its task)",
 };
 
 /** Scenarios that decide a task's lifecycle; they stick to the task chosen when it was created. */

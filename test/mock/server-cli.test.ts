@@ -1,0 +1,82 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { InvalidArgumentError } from "commander";
+import { describe, expect, it } from "vitest";
+import { parseDuration } from "../../src/mock/command.js";
+import { SCENARIOS } from "../../src/mock/scenarios.js";
+import { EXAMPLE_REQUEST, headers } from "./helpers.js";
+
+const ENTRY = fileURLToPath(new URL("../../src/mock/server-cli.ts", import.meta.url));
+
+function run(args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, ["--import", "tsx", ENTRY, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout?.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    output += chunk;
+  });
+  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => output, exit };
+}
+
+describe("npm run mock (src/mock/server-cli.ts)", () => {
+  it("prints its URL and an example request, serves, and stops cleanly on SIGTERM with a hanging request open", async () => {
+    const { child, output, exit } = run(["--port", "0", "--seed", "3", "--speed", "100", "--scenario", "happy"]);
+    await expect
+      .poll(() => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output())?.[1], { timeout: 20_000 })
+      .toBeTruthy();
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output())?.[1] ?? "";
+    expect(output()).toContain(`curl -s ${url}/v1/videos/generations`);
+    expect(output()).toContain("seed 3");
+    const res = await fetch(`${url}/v1/videos/generations`, {
+      method: "POST",
+      headers: headers(),
+      body: JSON.stringify(EXAMPLE_REQUEST),
+    });
+    expect(res.status).toBe(200);
+    const hanging = fetch(`${url}/v1/tasks/task-unified-1-aaaaaaaa`, {
+      headers: headers({ prefer: "scenario=hang" }),
+    }).catch((error: unknown) => error);
+    await expect
+      .poll(async () => ((await (await fetch(`${url}/__mock/tasks`)).json()) as { tasks: unknown[] }).tasks)
+      .toHaveLength(1);
+    child.kill("SIGTERM");
+    expect(await exit).toBe(0);
+    expect(output()).toContain("SIGTERM: stopping the mock");
+    expect(await hanging).toBeInstanceOf(TypeError);
+  });
+
+  it("lists every scenario in --help", async () => {
+    const { output, exit } = run(["--help"]);
+    expect(await exit).toBe(0);
+    for (const name of SCENARIOS) expect(output()).toMatch(new RegExp(`^  ${name} +\\S`, "m"));
+    expect(output()).toContain("Prefer: scenario=NAME");
+  });
+
+  it("refuses an unknown scenario, naming the choices", async () => {
+    const { output, exit } = run(["--scenario", "sunny"]);
+    expect(await exit).toBe(1);
+    expect(output()).toMatch(/sunny.*Allowed choices are happy, slow/s);
+  });
+});
+
+describe("parseDuration", () => {
+  it.each([
+    ["24h", 86_400_000],
+    ["10m", 600_000],
+    ["30s", 30_000],
+    ["1.5s", 1500],
+    ["250ms", 250],
+    ["0", 0],
+    ["1d", 86_400_000],
+  ])("%s -> %d ms", (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it("rejects what is not a duration", () => {
+    expect(() => parseDuration("soon")).toThrow(InvalidArgumentError);
+    expect(() => parseDuration("-5s")).toThrow(/not a duration/);
+  });
+});
