@@ -291,10 +291,9 @@ export async function probeLifecycle(target: Target, options: LifecycleOptions =
   }
   if (options.sink) {
     const sink = options.sink;
-    const got = await sink.waitFor(
-      (d) => (d.delivery.body as { id?: unknown } | null)?.id === id,
-      options.callbackTimeoutMs ?? 15_000,
-    );
+    // A delivery names its task; one that names none (not JSON, no id) cannot be attributed, so it counts too.
+    const ours = (d: { delivery: { body: unknown } }) => [id, undefined].includes(deliveryTaskId(d.delivery));
+    const got = await sink.waitFor(ours, options.callbackTimeoutMs ?? 15_000);
     if (!got) {
       probe.violate({
         operation: CALLBACK,
@@ -304,7 +303,7 @@ export async function probeLifecycle(target: Target, options: LifecycleOptions =
         message: `no callback for ${id} reached ${sink.url} after the task ${outcome}`,
       });
     }
-    for (const d of sink.received.filter((r) => (r.delivery.body as { id?: unknown } | null)?.id === id)) {
+    for (const d of sink.received.filter(ours)) {
       if (d.get) {
         probe.result.exchanges.push(d.get);
         probe.violate(...checkExchange(d.get));
@@ -315,11 +314,25 @@ export async function probeLifecycle(target: Target, options: LifecycleOptions =
   return probe.result;
 }
 
+/** The task id a callback delivery names (its body parsed if it came as text), or `undefined`. */
+export function deliveryTaskId(delivery: { body: unknown }): string | undefined {
+  let body = delivery.body;
+  if (typeof body === "string") {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  const id = (body as { id?: unknown } | null)?.id;
+  return typeof id === "string" ? id : undefined;
+}
+
 /** The `onDelivery` a sink needs for {@link probeLifecycle}: query the task the delivery names. */
 export function queryOnDelivery(target: Target) {
   return async (delivery: { body: unknown }): Promise<Exchange | undefined> => {
-    const id = (delivery.body as { id?: unknown } | null)?.id;
-    if (typeof id !== "string") return undefined;
+    const id = deliveryTaskId(delivery);
+    if (id === undefined) return undefined;
     return send(target, QUERY, { params: { task_id: id } });
   };
 }

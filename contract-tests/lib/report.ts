@@ -32,6 +32,21 @@ export interface ReportData {
   coverage: Record<string, Record<string, boolean>>;
 }
 
+/** One note per distinct rule and pointer (a lifecycle deviation repeats on every poll), with how often it was seen. */
+function caughtNotes(violations: readonly Violation[]): string[] {
+  const seen = new Map<string, { v: Violation; count: number }>();
+  for (const v of violations) {
+    const key = `${v.rule} ${v.pointer}`;
+    const entry = seen.get(key);
+    if (entry) entry.count += 1;
+    else seen.set(key, { v, count: 1 });
+  }
+  return [...seen.values()].map(
+    ({ v, count }) =>
+      `deliberate deviation caught: ${v.rule} at ${v.pointer || "(exchange)"}: ${v.message}${count > 1 ? ` (x${count})` : ""}`,
+  );
+}
+
 function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
@@ -69,9 +84,7 @@ export class ContractReport {
         violations: caught ? [] : result.violations,
         notes: [
           ...result.notes,
-          ...(caught
-            ? result.violations.map((v) => `deliberate deviation caught: ${v.rule} at ${v.pointer}: ${v.message}`)
-            : []),
+          ...(caught ? caughtNotes(result.violations) : []),
           ...(caught ? [] : [`expected exactly ${want.join(", ")}, found ${found.join(", ") || "nothing"}`]),
         ],
       });
