@@ -84,7 +84,9 @@ export function planApply(pinned: LoadedSpec, upstreams: LoadedSpec[], complete:
       if (Array.isArray(op.pathItem.parameters)) {
         doc.setIn(["paths", op.path, "parameters"], doc.createNode(op.pathItem.parameters));
       }
-      doc.setIn(["paths", op.path, op.method.toLowerCase()], doc.createNode(op.operation));
+      // An unchanged operation or component is left as written (its comments stay).
+      const unchanged = mine && mine.path === op.path && stableJson(mine.operation) === stableJson(op.operation);
+      if (!unchanged) doc.setIn(["paths", op.path, op.method.toLowerCase()], doc.createNode(op.operation));
       operations.push(`${op.method} ${op.path}`);
     }
     const components = isObject(upstream.raw.components) ? upstream.raw.components : {};
@@ -93,9 +95,8 @@ export function planApply(pinned: LoadedSpec, upstreams: LoadedSpec[], complete:
       if (!isObject(entries)) continue;
       for (const [name, value] of Object.entries(entries)) {
         const current = isObject(mineComponents[section]) ? mineComponents[section][name] : undefined;
-        if (current !== undefined && stableJson(current) !== stableJson(value)) {
-          replacedComponents.add(`${section}.${name}`);
-        }
+        if (current !== undefined && stableJson(current) === stableJson(value)) continue;
+        if (current !== undefined) replacedComponents.add(`${section}.${name}`);
         doc.setIn(["components", section, name], doc.createNode(value));
       }
     }

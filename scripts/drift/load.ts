@@ -41,6 +41,12 @@ export const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
 
 const isUrl = (source: string) => /^https?:\/\//i.test(source);
 
+function isLoopbackUrl(source: string): boolean {
+  if (!isUrl(source)) return false;
+  const host = new URL(source).hostname;
+  return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 async function readSource(source: string, options: LoadOptions): Promise<string> {
   if (!isUrl(source)) {
     try {
@@ -107,6 +113,12 @@ export async function parseSpec(text: string, source: string): Promise<LoadedSpe
     const base = isUrl(source) ? source : resolve(source);
     resolved = (await $RefParser.dereference(base, structuredClone(raw) as never, {
       dereference: { circular: true },
+      resolve: {
+        // A document fetched from the web must not make the check read local files (`$ref: /etc/passwd`)...
+        file: !isUrl(source),
+        // ...nor reach internal addresses (the resolver's SSRF guard), unless the user pointed at a loopback host.
+        http: { safeUrlResolver: !isLoopbackUrl(source), timeout: DEFAULT_FETCH_TIMEOUT_MS },
+      },
     })) as unknown as JsonObject;
   } catch (error) {
     throw new DriftInputError(`Cannot resolve the $refs of ${shown}: ${(error as Error).message}`, { cause: error });

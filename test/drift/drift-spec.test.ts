@@ -1,0 +1,265 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { planApply } from "../../scripts/drift/apply.js";
+import { parseSpec } from "../../scripts/drift/load.js";
+import { main } from "../../scripts/drift-spec.js";
+
+const root = new URL("../..", import.meta.url).pathname;
+const specFile = join(root, "spec/kling-o1-video-edit.yaml");
+const run = promisify(execFile);
+
+// biome-ignore lint/suspicious/noExplicitAny: the spec is walked freely to make upstream variants
+type Doc = any;
+const pinnedText = await readFile(specFile, "utf8");
+const pinned = (): Doc => parse(pinnedText);
+
+/** The pinned spec with a new task status: a risky change for every reader of TaskStatus. */
+function withCancelled(): Doc {
+  const doc = pinned();
+  doc.components.schemas.TaskStatus.enum.push("cancelled");
+  return doc;
+}
+
+/** The provider's create page only: the task query lives on another page. */
+function createPageOnly(doc: Doc): Doc {
+  delete doc.paths["/v1/tasks/{task_id}"];
+  return doc;
+}
+
+async function runMain(args: string[], env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) }, env);
+  return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+}
+
+let dir: string;
+let server: Server;
+let base: string;
+const served = new Map<string, { type: string; body: string; status?: number }>();
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "kling-drift-spec-"));
+  server = createServer((req, res) => {
+    const page = served.get(new URL(req.url ?? "/", "http://x").pathname);
+    res.writeHead(page?.status ?? (page ? 200 : 404), { "content-type": page?.type ?? "text/plain" });
+    res.end(page?.body ?? "not found");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("npm run drift:spec", () => {
+  it("finds nothing when upstream is the pinned spec, and exits 0", async () => {
+    const { code, stdout } = await runMain([specFile]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("Compared 2 operation(s): `createVideoGeneration`, `getTaskDetail`");
+    expect(stdout).toContain("No differences in the compared operations.");
+  });
+
+  it("reports a new task status as risky: exit 0, or 1 with --fail-on risky; Markdown and JSON agree", async () => {
+    const file = join(dir, "cancelled.yaml");
+    await writeFile(file, stringify(withCancelled()));
+    const md = await runMain([file]);
+    expect(md.code).toBe(0);
+    expect(md.stdout).toContain("### Risky (3)");
+    expect(md.stdout).toMatch(/\| `getTaskDetail` \| response 200 \| `status` \| new enum value\(s\) cancelled/);
+    expect(md.stdout).toContain("callback taskFinished body");
+    const strict = await runMain([file, "--fail-on", "risky", "--format", "json"]);
+    expect(strict.code).toBe(1);
+    const json = JSON.parse(strict.stdout);
+    expect(json).toMatchObject({ kind: "spec", failOn: "risky", exitCode: 1, summary: { breaking: 0, risky: 3 } });
+    expect(json.findings.map((f: { where: string }) => f.where).sort()).toEqual([
+      "callback taskFinished body",
+      "response 200",
+      "response 200",
+    ]);
+  });
+
+  it("fetches a JSON document from a URL, resolving a $ref into another served file, and exits 1 on breaking", async () => {
+    const doc = pinned();
+    doc.components.schemas.VideoGenerationRequest.properties.prompt.maxLength = 2000;
+    // TaskStatus moves to a separate file on the server: the same schema, so no finding for it.
+    const status = doc.components.schemas.TaskStatus;
+    doc.components.schemas.TaskStatus = { $ref: "./common.yaml#/TaskStatus" };
+    served.set("/openapi.json", { type: "application/json", body: JSON.stringify(doc) });
+    served.set("/common.yaml", { type: "application/yaml", body: stringify({ TaskStatus: status }) });
+    const { code, stdout } = await runMain([`${base}/openapi.json?api_key=s3cret`, "--format", "json"]);
+    expect(code).toBe(1);
+    const json = JSON.parse(stdout);
+    expect(json.summary).toEqual({ breaking: 1, risky: 0, safe: 0 });
+    expect(json.findings[0]).toMatchObject({
+      level: "breaking",
+      rule: "constraint-narrowed",
+      operation: "createVideoGeneration",
+      where: "request body",
+      field: "prompt",
+      before: 5000,
+      after: 2000,
+    });
+    expect(stdout).not.toContain("s3cret");
+    expect(json.upstream[0].source).toContain("api_key=***");
+  });
+
+  it("lists operations a per-operation page lacks as not compared, or removed with --complete", async () => {
+    const file = join(dir, "create-page.yaml");
+    await writeFile(file, stringify(createPageOnly(pinned())));
+    const partial = await runMain([file]);
+    expect(partial.code).toBe(0);
+    expect(partial.stdout).toContain(
+      "Not in the upstream document, so not compared: `getTaskDetail` (GET /v1/tasks/{task_id})",
+    );
+    const complete = await runMain([file, "--complete", "--format", "json"]);
+    expect(complete.code).toBe(1);
+    expect(JSON.parse(complete.stdout).findings).toEqual([
+      expect.objectContaining({ level: "breaking", rule: "operation-removed", operation: "getTaskDetail" }),
+    ]);
+  });
+
+  it("takes the URLs from KLING_SPEC_URL and writes both reports with --out", async () => {
+    served.set("/create.yaml", { type: "application/yaml", body: stringify(createPageOnly(withCancelled())) });
+    served.set("/task.yaml", { type: "application/yaml", body: pinnedText });
+    const out = join(dir, "reports");
+    const { code, stderr } = await runMain(["--out", out], { KLING_SPEC_URL: `${base}/create.yaml ${base}/task.yaml` });
+    expect(code).toBe(0);
+    expect(stderr).toContain("drift-spec.md");
+    const json = JSON.parse(await readFile(join(out, "drift-spec.json"), "utf8"));
+    expect(json.compared).toEqual(["createVideoGeneration", "getTaskDetail"]);
+    expect(json.summary.risky).toBe(2);
+    expect(await readFile(join(out, "drift-spec.md"), "utf8")).toContain("## Spec drift");
+  });
+
+  it("exits 2 with a message naming the problem when the check cannot run", async () => {
+    served.set("/docs.html", { type: "text/html", body: "<!doctype html><html><body>API docs</body></html>" });
+    const cases: [string[], RegExp][] = [
+      [[], /no upstream document: pass a file or URL/],
+      [[specFile, "--format", "xml"], /--format must be md or json \(got "xml"\)/],
+      [[specFile, "--fail-on", "safe"], /--fail-on must be breaking or risky/],
+      [[specFile, "--bogus"], /Unknown option '--bogus'/],
+      [[join(dir, "missing.yaml")], /Cannot read .*missing\.yaml: no such file/],
+      [[`${base}/gone.yaml`], /Cannot fetch http:\/\/127\.0\.0\.1:\d+\/gone\.yaml: HTTP 404/],
+      [[`${base}/docs.html`], /is not an OpenAPI document \(it is an HTML page/],
+      [[specFile, "--apply", "--pinned", specFile], /--apply writes spec\/ and cannot be combined with --pinned/],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stderr } = await runMain(args);
+      expect({ args, code }).toEqual({ args, code: 2 });
+      expect(stderr).toMatch(message);
+    }
+    // A fetched document cannot make the check read local files through a $ref.
+    await writeFile(join(dir, "local-secret.yaml"), "Secret: { type: string, description: do-not-leak }\n");
+    const sneaky = pinned();
+    sneaky.components.schemas.TaskStatus = { $ref: `file://${join(dir, "local-secret.yaml")}#/Secret` };
+    served.set("/sneaky.json", { type: "application/json", body: JSON.stringify(sneaky) });
+    const blocked = await runMain([`${base}/sneaky.json`]);
+    expect(blocked.code).toBe(2);
+    expect(blocked.stderr).toMatch(/Cannot resolve the \$refs of http:\/\/127\.0\.0\.1:\d+\/sneaky\.json/);
+    expect(`${blocked.stdout}${blocked.stderr}`).not.toContain("do-not-leak");
+
+    await writeFile(join(dir, "swagger.json"), JSON.stringify({ swagger: "2.0", info: {}, paths: {} }));
+    expect((await runMain([join(dir, "swagger.json")])).stderr).toMatch(/Swagger 2\.0: only OpenAPI 3\.x/);
+  });
+});
+
+describe("drift:spec --apply", () => {
+  it("replaces the spec with a whole upstream document, keeping the pinned jsonSchemaDialect it lacks", async () => {
+    const doc = withCancelled();
+    delete doc.jsonSchemaDialect;
+    const plan = planApply(
+      await parseSpec(pinnedText, specFile),
+      [await parseSpec(JSON.stringify(doc), "up.json")],
+      false,
+    );
+    expect(plan.mode).toBe("replace");
+    expect(plan.keptDialect).toBe(true);
+    const written = parse(plan.text);
+    expect(Object.keys(written).slice(0, 2)).toEqual(["openapi", "jsonSchemaDialect"]);
+    expect(written.jsonSchemaDialect).toBe("https://json-schema.org/draft/2020-12/schema");
+    expect(written.components.schemas.TaskStatus.enum).toContain("cancelled");
+    // An upstream dialect wins.
+    const own = { ...withCancelled(), jsonSchemaDialect: "https://spec.openapis.org/oas/3.1/dialect/base" };
+    const plan2 = planApply(
+      await parseSpec(pinnedText, specFile),
+      [await parseSpec(JSON.stringify(own), "up.json")],
+      false,
+    );
+    expect(parse(plan2.text).jsonSchemaDialect).toBe("https://spec.openapis.org/oas/3.1/dialect/base");
+  });
+
+  it("merges a per-operation page: other operations, comments and top-level fields stay", async () => {
+    const page = createPageOnly(withCancelled());
+    page.info.description = "the provider's page";
+    const plan = planApply(
+      await parseSpec(pinnedText, specFile),
+      [await parseSpec(stringify(page), "create.yaml")],
+      false,
+    );
+    expect(plan.mode).toBe("merge");
+    expect(plan.operations).toEqual(["POST /v1/videos/generations"]);
+    expect(plan.replacedComponents).toEqual(["schemas.TaskStatus"]);
+    const written = parse(plan.text);
+    expect(written.paths["/v1/tasks/{task_id}"].get.operationId).toBe("getTaskDetail");
+    expect(written.components.schemas.TaskStatus.enum).toContain("cancelled");
+    expect(written.info.description).not.toBe("the provider's page");
+    expect(plan.text).toContain("# The two stated restrictions a schema can express");
+    // --complete: the page is the whole API, the task query goes.
+    const complete = planApply(
+      await parseSpec(pinnedText, specFile),
+      [await parseSpec(stringify(page), "c.yaml")],
+      true,
+    );
+    expect(parse(complete.text).paths["/v1/tasks/{task_id}"]).toBeUndefined();
+  });
+
+  it("writes spec/ and regenerates generated/ in a copy of the repository (never the real one)", async () => {
+    const before = createHash("sha256")
+      .update(await readFile(specFile))
+      .digest("hex");
+    const copy = join(dir, "repo");
+    await mkdir(copy);
+    for (const entry of ["scripts", "spec", "generated", "package.json"]) {
+      await cp(join(root, entry), join(copy, entry), { recursive: true });
+    }
+    await symlink(join(root, "node_modules"), join(copy, "node_modules"), "dir");
+    const page = join(dir, "apply-page.yaml");
+    await writeFile(page, stringify(createPageOnly(withCancelled())));
+
+    const result = await run(
+      join(root, "node_modules/.bin/tsx"),
+      [join(copy, "scripts/drift-spec.ts"), page, "--apply"],
+      {
+        cwd: copy,
+      },
+    );
+    expect(result.stderr).toContain("drift:spec --apply: merged into spec/kling-o1-video-edit.yaml");
+    const spec = parse(await readFile(join(copy, "spec/kling-o1-video-edit.yaml"), "utf8"));
+    expect(spec.components.schemas.TaskStatus.enum).toContain("cancelled");
+    expect(spec.paths["/v1/tasks/{task_id}"].get.operationId).toBe("getTaskDetail");
+    const types = await readFile(join(copy, "generated/schema.ts"), "utf8");
+    expect(types).toContain('TaskStatus: "pending" | "processing" | "completed" | "failed" | "cancelled";');
+    const meta = await readFile(join(copy, "generated/spec-meta.ts"), "utf8");
+    const newHash = createHash("sha256")
+      .update(await readFile(join(copy, "spec/kling-o1-video-edit.yaml")))
+      .digest("hex");
+    expect(meta).toContain(newHash);
+    // The real spec is untouched.
+    expect(
+      createHash("sha256")
+        .update(await readFile(specFile))
+        .digest("hex"),
+    ).toBe(before);
+  });
+});
