@@ -73,6 +73,14 @@ export function announcedLength(response: Response): number | null {
   return Number(value);
 }
 
+/**
+ * Releases a body we will not read. Not awaited: cancelling one branch of a tee'd stream (a `response.clone()`
+ * somewhere in a custom fetch) only settles when the other branch is cancelled too.
+ */
+function discard(stream: { cancel(): Promise<void> } | null): void {
+  stream?.cancel().catch(() => {});
+}
+
 /** An opened result: the response checked for status, scheme and size, its body not read yet. */
 export interface OpenedResult {
   response: Response;
@@ -104,7 +112,7 @@ export async function openResult(
   }
   if (response.url && response.url !== url) checkResultUrl(response.url, opts.allowInsecure);
   if (!response.ok || !response.body) {
-    await response.body?.cancel().catch(() => {});
+    discard(response.body);
     if ([403, 404, 410].includes(response.status)) {
       throw new DownloadError(`Result link answered ${response.status}: ${EXPIRED_LINK_HINT}`, {
         reason: "expired",
@@ -121,7 +129,7 @@ export async function openResult(
   }
   const total = announcedLength(response);
   if (total !== null && total > opts.maxBytes) {
-    await response.body.cancel().catch(() => {});
+    discard(response.body);
     throw new DownloadError(`Result is ${total} bytes, over the ${opts.maxBytes}-byte limit (maxBytes): ${url}`, {
       reason: "too-large",
       url,
@@ -176,7 +184,7 @@ export async function downloadBlob(
         opts.onProgress?.(bytes, opened.total);
       }
     } finally {
-      await reader.cancel().catch(() => {});
+      discard(reader);
     }
     if (opened.total !== null && bytes !== opened.total) {
       throw new DownloadError(`Result was cut off: ${bytes} of ${opened.total} bytes arrived: ${url}`, {

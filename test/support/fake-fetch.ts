@@ -19,8 +19,12 @@ export function scriptedFetch(...steps: Step[]): ScriptedFetch {
     const text = request.body ? await request.clone().text() : "";
     bodies.push(text ? JSON.parse(text) : undefined);
     if (request.signal.aborted) throw request.signal.reason;
-    let step = steps[Math.min(requests.length - 1, steps.length - 1)];
-    if (typeof step === "function") step = await step(request);
+    const step = steps[Math.min(requests.length - 1, steps.length - 1)];
+    if (typeof step === "function") {
+      const answer = await step(request);
+      if (answer instanceof Error) throw answer;
+      return answer;
+    }
     if (step === "hang" || step === undefined) {
       return new Promise((_resolve, reject) => {
         request.signal.addEventListener("abort", () => reject(request.signal.reason), { once: true });

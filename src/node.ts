@@ -1,0 +1,7 @@
+/**
+ * The Node-only entry, `kling-o1-video-edit/node`: helpers that need `node:` modules. The main entry never imports
+ * this file statically (client.download loads download-node.ts lazily), so browsers and edge runtimes never see it.
+ */
+
+// download-node.ts
+export { downloadToFile, fileNameFromUrl } from "./download-node.js";
