@@ -1,0 +1,121 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { BAD_REQUESTS, brokenParam, brokenRules } from "./bad-requests.js";
+import { readRecordings, recordingProblems, toRecording, writeRecording } from "./recordings.js";
+import { liveConfig, recordingEnabled, selectedTargets } from "./targets.js";
+import type { Exchange } from "./types.js";
+
+const KEY = "sk-live-0123456789abcdef";
+
+const exchange: Exchange = {
+  operationId: "getTaskDetail",
+  request: {
+    method: "GET",
+    path: `/v1/tasks/task-unified-1?key=${KEY}`,
+    headers: { authorization: `Bearer ${KEY}`, "x-api-key": KEY, accept: "application/json", "x-echo": `k=${KEY}` },
+    body: null,
+  },
+  response: {
+    status: 401,
+    headers: { "content-type": "application/json", "set-cookie": "session=abc", "www-authenticate": "Bearer" },
+    body: { error: { code: 401, message: `token ${KEY} is invalid` } },
+  },
+};
+
+describe("recordings", () => {
+  it("remove the Authorization header, key headers, cookies and every occurrence of the key", () => {
+    const recording = toRecording(exchange, "live", [KEY], new Date("2026-01-02T03:04:05Z"));
+    const text = JSON.stringify(recording);
+    expect(text).not.toContain(KEY);
+    expect(recording.request.headers).toEqual({ accept: "application/json", "x-echo": "k=[REDACTED]" });
+    expect(recording.response.headers).toEqual({ "content-type": "application/json", "www-authenticate": "Bearer" });
+    expect(recording.request.path).toBe("/v1/tasks/task-unified-1?key=[REDACTED]");
+    expect(recording.recordedAt).toBe("2026-01-02T03:04:05.000Z");
+    expect(recordingProblems(recording)).toEqual([]);
+  });
+
+  it("round-trip through a directory", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "recordings-"));
+    try {
+      const file = await writeRecording(toRecording(exchange, "live", [KEY]), dir);
+      expect(file).toMatch(/live-getTaskDetail-401-.*\.json$/);
+      expect(JSON.parse(await readFile(file, "utf8")).operationId).toBe("getTaskDetail");
+      const [read] = await readRecordings(dir);
+      expect(recordingProblems(read?.value)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ["not an object", [], ["not a JSON object"]],
+    [
+      "a kept credential",
+      {
+        ...toRecording(exchange, "live", [KEY]),
+        request: { ...exchange.request, headers: { authorization: "Bearer x" } },
+      },
+      ["a credential header was kept: authorization"],
+    ],
+    [
+      "a missing status",
+      { ...toRecording(exchange, "live", [KEY]), response: { headers: {}, body: null } },
+      ["response must have an integer status"],
+    ],
+  ] as const)("flag %s", (_, value, want) => {
+    expect(recordingProblems(value)).toEqual(want);
+  });
+});
+
+describe("targets from the environment", () => {
+  it.each([
+    [{}, ["prism", "mock"]],
+    [{ CONTRACT_TARGET: "live" }, ["live"]],
+    [{ CONTRACT_TARGET: " mock " }, ["mock"]],
+  ] as const)("%j selects %j", (env, want) => {
+    expect(selectedTargets(env)).toEqual(want);
+  });
+  it("an unknown target is an error naming the choices", () => {
+    expect(() => selectedTargets({ CONTRACT_TARGET: "staging" })).toThrow(/prism, mock, live/);
+  });
+  it("live needs a base URL and a key; spending and callbacks are opt-in", () => {
+    expect(liveConfig({})).toEqual({ ok: false, missing: ["KLING_BASE_URL", "KLING_API_KEY"] });
+    expect(liveConfig({ KLING_BASE_URL: "https://x/apiv1/", KLING_API_KEY: "k" })).toEqual({
+      ok: true,
+      baseUrl: "https://x/apiv1",
+      apiKey: "k",
+      spend: false,
+    });
+    const full = liveConfig({
+      KLING_BASE_URL: "https://x",
+      KLING_API_KEY: "k",
+      KLING_LIVE_SPEND: "1",
+      KLING_CALLBACK_URL: "https://tunnel.example/cb",
+      KLING_CALLBACK_PORT: "8787",
+    });
+    expect(full).toMatchObject({ spend: true, callback: { url: "https://tunnel.example/cb", port: 8787 } });
+    expect(recordingEnabled({ CONTRACT_RECORD: "1" })).toBe(true);
+    expect(recordingEnabled({})).toBe(false);
+  });
+});
+
+describe("bad-request cases", () => {
+  it.each(BAD_REQUESTS.map((c) => [c.name, c] as const))("%s breaks the rule it names", (_, testCase) => {
+    expect(brokenRules(testCase)).toContain(testCase.rule);
+  });
+  it("each names the field src/rules.ts reports", () => {
+    const byName = Object.fromEntries(BAD_REQUESTS.map((c) => [c.name, brokenParam(c)]));
+    expect(byName["video_urls missing"]).toBe("video_urls");
+    expect(byName["callback_url on an internal address"]).toBe("callback_url");
+    expect(byName["body not JSON"]).toBe("");
+  });
+  it("only bodies without a usable source video run live for free", () => {
+    for (const c of BAD_REQUESTS.filter((c) => c.cannotCreateTask)) {
+      const urls = typeof c.body === "object" ? (c.body as { video_urls?: unknown }).video_urls : undefined;
+      const usable = Array.isArray(urls) && urls.some((u) => typeof u === "string" && u.startsWith("https://"));
+      expect(usable, c.name).toBe(false);
+    }
+  });
+});
