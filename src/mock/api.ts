@@ -61,6 +61,11 @@ export interface MockRequestInput {
   authorization: string | null;
   /** The `Prefer` header. */
   prefer: string | null;
+  /**
+   * The origin the client reached the server at (from `Host`), for result links: right behind a port mapping or on
+   * another machine's address. @default the engine's base URL
+   */
+  origin?: string;
 }
 
 const create = operations.createVideoGeneration.responses;
@@ -206,7 +211,7 @@ export class MockApi {
       const body = example(query["404"].body.example);
       return json(404, { error: { ...body.error, message: `${body.error.message}: ${input.taskId}` } });
     }
-    return json(200, this.engine.detail(task));
+    return json(200, this.engine.detail(task, input.origin));
   }
 
   /**

@@ -64,7 +64,7 @@ export function createMockApp(api: MockApi, faults: FaultHooks): Hono {
   });
 
   app.get(operations.getTaskDetail.path.replace("{task_id}", ":task_id"), (c) =>
-    send(c, api.getTask({ ...input(c), taskId: c.req.param("task_id") ?? "" })),
+    send(c, api.getTask({ ...input(c), taskId: c.req.param("task_id") ?? "", origin: new URL(c.req.url).origin })),
   );
 
   app.on(["GET", "HEAD"], `${RESULT_PATH_PREFIX}:file`, (c) =>

@@ -220,9 +220,9 @@ export class MockEngine {
     return { status: "processing", progress: clamp(Math.floor(fraction * 100), 1, 99) };
   }
 
-  /** The URL of the task's result file, served by the mock itself. */
-  resultUrl(task: MockTask): string {
-    return `${this.baseUrl}${RESULT_PATH_PREFIX}${task.id}.mp4`;
+  /** The URL of the task's result file, served by the mock itself under `baseUrl` (default: the engine's). */
+  resultUrl(task: MockTask, baseUrl: string = this.baseUrl): string {
+    return `${baseUrl}${RESULT_PATH_PREFIX}${task.id}.mp4`;
   }
 
   /** Clock time (ms) after which the result link no longer works. `expired-result` tasks expire on completion. */
@@ -247,9 +247,9 @@ export class MockEngine {
 
   /**
    * The task as `GET /v1/tasks/{task_id}` returns it now (the spec's `TaskDetail`): `results` once completed, `error`
-   * once failed, `estimated_time` while it runs.
+   * once failed, `estimated_time` while it runs. `baseUrl` overrides the engine's for the result link.
    */
-  detail(task: MockTask): TaskDetail {
+  detail(task: MockTask, baseUrl: string = this.baseUrl): TaskDetail {
     const { status, progress } = this.phase(task);
     const base = {
       created: Math.floor(task.createdAt / 1000),
@@ -272,7 +272,7 @@ export class MockEngine {
           },
         };
       case "completed":
-        return { ...base, results: [this.resultUrl(task)], task_info: { can_cancel: false } };
+        return { ...base, results: [this.resultUrl(task, baseUrl)], task_info: { can_cancel: false } };
       case "failed":
         return { ...base, error: { ...failedExample.error }, task_info: { can_cancel: false } };
     }

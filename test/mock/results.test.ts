@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TaskDetail, VideoGenerationResponse } from "../../src/mock/engine.js";
 import { type MockServer, startMockServer } from "../../src/mock/index.js";
@@ -109,6 +110,34 @@ describe("result downloads", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-length")).toBe(String(SAMPLE_VIDEO_SIZE));
     await expect(res.arrayBuffer()).rejects.toThrow(TypeError);
+  });
+});
+
+describe("result links", () => {
+  it("point at the address the client used (a port mapping, another machine), read from Host", async () => {
+    const { id } = await completedResult();
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        {
+          host: "127.0.0.1",
+          port: mock.port,
+          path: `/v1/tasks/${id}`,
+          headers: { ...headers(), host: "mock.example.test:8080" },
+        },
+        (res) => {
+          let text = "";
+          res.on("data", (chunk) => {
+            text += chunk;
+          });
+          res.on("end", () => resolve(text));
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+    expect((JSON.parse(body) as TaskDetail).results).toEqual([
+      `http://mock.example.test:8080/__mock/results/${id}.mp4`,
+    ]);
   });
 });
 
