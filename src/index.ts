@@ -63,3 +63,14 @@ export type {
   WaitOptions,
   WithResponse,
 } from "./types.js";
+// webhooks.ts
+export {
+  type CallbackStore,
+  callbackKey,
+  createCallbackHandler,
+  DEFAULT_MAX_CALLBACK_BYTES,
+  type HandleCallbackOptions,
+  handleCallback,
+  MemoryCallbackStore,
+  parseCallback,
+} from "./webhooks.js";

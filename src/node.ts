@@ -5,3 +5,5 @@
 
 // download-node.ts
 export { downloadToFile, fileNameFromUrl } from "./download-node.js";
+// webhooks-node.ts
+export { createNodeCallbackListener, sendWebResponse, toWebRequest } from "./webhooks-node.js";

@@ -1,0 +1,66 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MemoryCallbackStore, type Task } from "../src/index.js";
+import { createNodeCallbackListener, toWebRequest } from "../src/node.js";
+import { taskDetail } from "./support/fake-fetch.js";
+
+const received: Task[] = [];
+let server: http.Server;
+let url: string;
+
+beforeAll(async () => {
+  const listener = createNodeCallbackListener({
+    onTask: (task) => {
+      received.push(task);
+    },
+    store: new MemoryCallbackStore(),
+    maxBodyBytes: 8 * 1024,
+  });
+  server = http.createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/kling`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+});
+
+const send = (body: string) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+
+describe("createNodeCallbackListener on a real node:http server", () => {
+  it("acknowledges the API's delivery and its 3 retries, reporting the task once", async () => {
+    const body = JSON.stringify(taskDetail("completed"));
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await send(body)).status);
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    expect(received).toHaveLength(1);
+    expect(received[0]?.status).toBe("completed");
+  });
+
+  it("answers 400 to bad JSON and schema violations, 413 to a large body, 405 to GET", async () => {
+    expect((await send("{bad")).status).toBe(400);
+    const invalid = await send(JSON.stringify({ id: "x", status: "failed" }));
+    expect(invalid.status).toBe(400);
+    expect(await invalid.json()).toMatchObject({ error: { type: "invalid_request_error" } });
+    expect((await send(JSON.stringify({ ...taskDetail("processing"), pad: "x".repeat(20_000) }))).status).toBe(413);
+    const get = await fetch(url);
+    expect(get.status).toBe(405);
+    expect(get.headers.get("allow")).toBe("POST");
+    expect(received).toHaveLength(1);
+  });
+});
+
+describe("toWebRequest", () => {
+  it("uses a body an Express body parser already read", async () => {
+    const req = Object.assign(new http.IncomingMessage(null as never), {
+      method: "POST",
+      url: "/hook",
+      headers: { host: "example.com", "content-type": "application/json", "content-length": "999" },
+      body: { id: "task-unified-1", status: "pending" },
+    });
+    const request = toWebRequest(req);
+    expect(request.url).toBe("http://example.com/hook");
+    expect(await request.json()).toEqual({ id: "task-unified-1", status: "pending" });
+  });
+});

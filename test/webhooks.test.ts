@@ -1,0 +1,204 @@
+import { describe, expect, it, vi } from "vitest";
+import { operations } from "../generated/operations.js";
+import {
+  ContractViolationError,
+  callbackKey,
+  createKlingClient,
+  handleCallback,
+  MemoryCallbackStore,
+  parseCallback,
+  type Task,
+} from "../src/index.js";
+import { apiError, json, scriptedFetch, TASK_ID, taskDetail } from "./support/fake-fetch.js";
+
+const examples = operations.getTaskDetail.responses["200"].body.examples;
+
+function post(body: unknown, headers: Record<string, string> = {}): Request {
+  return new Request("https://hooks.example.com/kling", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+describe("parseCallback", () => {
+  it.each(Object.entries(examples))("accepts the spec's %s example, as text, bytes or object", (_name, example) => {
+    const text = JSON.stringify(example);
+    expect(parseCallback(text)).toEqual(example);
+    expect(parseCallback(new TextEncoder().encode(text))).toEqual(example);
+    expect(parseCallback(example)).toEqual(example);
+  });
+
+  it("rejects bad JSON", () => {
+    expect(() => parseCallback("{nope")).toThrow(ContractViolationError);
+    expect(() => parseCallback("{nope")).toThrow("Callback body is not JSON");
+  });
+
+  it.each([
+    [
+      "completed without results",
+      { ...taskDetail("completed"), results: undefined },
+      "must have required property 'results'",
+    ],
+    ["failed without error", { ...taskDetail("failed"), error: undefined }, "must have required property 'error'"],
+    ["unknown status", taskDetail("exploded"), "/status must be equal to one of the allowed values"],
+    ["no id", { status: "completed", results: ["https://a/b.mp4"] }, "must have required property 'id'"],
+  ])("names the broken field: %s", (_name, body, message) => {
+    let err: ContractViolationError | undefined;
+    try {
+      parseCallback(body);
+    } catch (e) {
+      err = e as ContractViolationError;
+    }
+    expect(err).toBeInstanceOf(ContractViolationError);
+    expect(err?.message).toContain(message);
+    expect(err?.issues.length).toBeGreaterThan(0);
+  });
+});
+
+describe("handleCallback", () => {
+  const completed = taskDetail("completed");
+
+  it("reports a task once however often the API retries it", async () => {
+    const store = new MemoryCallbackStore();
+    const onTask = vi.fn();
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await handleCallback(post(completed), { onTask, store }));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(await answers[0]?.json()).toEqual({ received: true });
+    expect(await answers[1]?.json()).toEqual({ received: true, duplicate: true });
+    expect(onTask).toHaveBeenCalledTimes(1);
+    expect(onTask).toHaveBeenCalledWith(completed);
+  });
+
+  it("reports the same task again in a new status", async () => {
+    const store = new MemoryCallbackStore();
+    const onTask = vi.fn();
+    await handleCallback(post(taskDetail("processing", { progress: 50 })), { onTask, store });
+    await handleCallback(post(completed), { onTask, store });
+    expect(onTask).toHaveBeenCalledTimes(2);
+  });
+
+  it("reports concurrent duplicates once", async () => {
+    const store = new MemoryCallbackStore();
+    let calls = 0;
+    const onTask = async () => {
+      calls++;
+      await new Promise((r) => setTimeout(r, 5));
+    };
+    const answers = await Promise.all([1, 2, 3].map(() => handleCallback(post(completed), { onTask, store })));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(calls).toBe(1);
+  });
+
+  it("answers 500 when the handler throws, and handles the API's retry", async () => {
+    const store = new MemoryCallbackStore();
+    const onTask = vi.fn().mockRejectedValueOnce(new Error("db down")).mockResolvedValueOnce(undefined);
+    expect((await handleCallback(post(completed), { onTask, store })).status).toBe(500);
+    expect((await handleCallback(post(completed), { onTask, store })).status).toBe(200);
+    expect(onTask).toHaveBeenCalledTimes(2);
+  });
+
+  it.each([
+    ["bad JSON", post("{oops"), 400, "not JSON"],
+    ["a schema violation", post({ id: TASK_ID, status: "completed" }), 400, "results"],
+    ["another method", new Request("https://hooks.example.com/kling"), 405, "GET"],
+    ["a declared oversized body", post(completed, { "content-length": "999999" }), 413, "over"],
+  ])("rejects %s", async (_name, request, status, text) => {
+    const onTask = vi.fn();
+    const response = await handleCallback(request, { onTask, store: new MemoryCallbackStore() });
+    expect(response.status).toBe(status);
+    expect(JSON.stringify(await response.json())).toContain(text);
+    expect(onTask).not.toHaveBeenCalled();
+  });
+
+  it("stops reading a streamed body past maxBodyBytes", async () => {
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        controller.enqueue(new Uint8Array(1024).fill(32));
+        if (pulled > 1000) controller.close();
+      },
+    });
+    const request = new Request("https://hooks.example.com/kling", {
+      method: "POST",
+      body,
+      duplex: "half",
+    } as RequestInit);
+    const response = await handleCallback(request, { onTask: vi.fn(), maxBodyBytes: 4096 });
+    expect(response.status).toBe(413);
+    expect(pulled).toBeLessThan(10);
+  });
+
+  it("shares its default store between calls", async () => {
+    const onTask = vi.fn();
+    const unique = taskDetail("completed", { id: `task-unified-shared-${Date.now()}` });
+    await handleCallback(post(unique), { onTask });
+    await handleCallback(post(unique), { onTask });
+    expect(onTask).toHaveBeenCalledTimes(1);
+  });
+
+  describe('verify: "fetch" (the API documents no signature)', () => {
+    const client = (...steps: Parameters<typeof scriptedFetch>) => {
+      const fake = scriptedFetch(...steps);
+      return {
+        fake,
+        client: createKlingClient({ apiKey: "k-verify-1", baseUrl: "https://api.test", fetch: fake.fetch }),
+      };
+    };
+
+    it("hands over the API's task, not the request's", async () => {
+      const fromApi = taskDetail("completed", { results: ["https://cdn.example.com/real.mp4"] });
+      const { fake, client: c } = client(json(200, fromApi));
+      const onTask = vi.fn();
+      const forgedUrl = taskDetail("completed", { results: ["https://evil.example.com/x.mp4"] });
+      const response = await handleCallback(post(forgedUrl), {
+        onTask,
+        verify: "fetch",
+        client: c,
+        store: new MemoryCallbackStore(),
+      });
+      expect(response.status).toBe(200);
+      expect(onTask).toHaveBeenCalledWith(fromApi);
+      expect(fake.requests[0]?.url).toBe(`https://api.test/v1/tasks/${TASK_ID}`);
+    });
+
+    it.each([
+      ["a status the API does not confirm", json(200, taskDetail("processing")), 400],
+      ["a task the API does not know", apiError(404, "not_found_error"), 400],
+      [
+        "an API that cannot answer now (the API retries the callback)",
+        apiError(503, "service_unavailable_error", {}, { "retry-after": "0" }),
+        503,
+      ],
+    ])("rejects %s", async (_name, answer, status) => {
+      const { client: c } = client(answer);
+      const onTask = vi.fn();
+      const response = await handleCallback(post(completed), {
+        onTask,
+        verify: "fetch",
+        client: c,
+        store: new MemoryCallbackStore(),
+      });
+      expect(response.status).toBe(status);
+      expect(onTask).not.toHaveBeenCalled();
+    });
+  });
+});
+
+describe("MemoryCallbackStore", () => {
+  it("is bounded: the oldest keys are forgotten", () => {
+    const store = new MemoryCallbackStore(2);
+    expect(store.claim("a")).toBe(true);
+    expect(store.claim("b")).toBe(true);
+    expect(store.claim("a")).toBe(false);
+    expect(store.claim("c")).toBe(true);
+    expect(store.size).toBe(2);
+    expect(store.claim("a")).toBe(true);
+  });
+
+  it("keys by task id and status", () => {
+    expect(callbackKey(taskDetail("completed") as Task)).toBe(`${TASK_ID}:completed`);
+  });
+});
