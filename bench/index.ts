@@ -1,0 +1,9 @@
+/** Every benchmark, in the order `npm run bench` runs them (the slow `npm test` timing last). */
+import { download } from "./download.js";
+import type { Benchmark } from "./lib/types.js";
+import { overhead } from "./overhead.js";
+import { polling } from "./polling.js";
+import { validators } from "./validators.js";
+
+/** The benchmarks by name. */
+export const BENCHMARKS: readonly Benchmark[] = [overhead, validators, polling, download];

@@ -1,0 +1,95 @@
+/** Renders results as text for the terminal and as the Markdown table kept in bench/results/ and the README. */
+import { summarize, targetMet } from "./stats.js";
+import type { BenchResult, Measure, Row, Target } from "./types.js";
+
+/** A number with 3 significant digits (no exponent), thousands separated. */
+export function fmt(value: number): string {
+  if (value === 0) return "0";
+  const abs = Math.abs(value);
+  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
+  return value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+}
+
+/** `median (min-max) unit`, or just the value when all samples are equal. */
+export function formatMeasure(m: Measure): string {
+  const s = summarize(m.values);
+  const unit = m.unit ? ` ${m.unit}` : "";
+  if (s.min === s.max) return `${fmt(s.median)}${unit}`;
+  return `${fmt(s.median)}${unit} (${fmt(s.min)}-${fmt(s.max)})`;
+}
+
+/** `1.04x (0.98-1.10)`. */
+export function formatRatio(values: readonly number[]): string {
+  const s = summarize(values);
+  const r = (v: number) => v.toFixed(v >= 10 ? 1 : 2);
+  return s.min === s.max ? `${r(s.median)}x` : `${r(s.median)}x (${r(s.min)}-${r(s.max)})`;
+}
+
+/** `<= 1.10x` or `<= 12 polls`. */
+export function formatTarget(target: Target | undefined, row: Row): string {
+  if (!target) return "";
+  const op = target.op === "<=" ? "≤" : target.op === ">=" ? "≥" : target.op;
+  const text = target.on === "ratio" ? `${op} ${target.value}x` : `${op} ${fmt(target.value)} ${row.ours.unit}`;
+  return target.of === "max" ? `${text}, each` : text;
+}
+
+function metText(row: Row): string {
+  const met = targetMet(row);
+  return met === null ? "" : met ? "yes" : "**no**";
+}
+
+const escapeCell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
+
+/** The Markdown table of some results, one section per benchmark with its notes. */
+export function markdownTable(results: readonly BenchResult[]): string {
+  const lines = [
+    "| Benchmark | Measure | Ours | Baseline (same run) | Ratio | Target | Met |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const result of results) {
+    for (const row of result.rows) {
+      const baseline = row.baseline ? `${row.baseline.label}: ${formatMeasure(row.baseline)}` : "";
+      const cells = [
+        result.name,
+        row.measure,
+        `${row.ours.label}: ${formatMeasure(row.ours)}`,
+        baseline,
+        row.ratio ? formatRatio(row.ratio) : "",
+        formatTarget(row.target, row),
+        metText(row),
+      ];
+      lines.push(`| ${cells.map(escapeCell).join(" | ")} |`);
+    }
+  }
+  return lines.join("\n");
+}
+
+/** The notes of each result (runs, date, tool facts, what limits missed targets), as a Markdown list. */
+export function markdownNotes(results: readonly BenchResult[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    lines.push(`- **${r.name}** (${r.title}): ${r.date.slice(0, 10)}, ${r.runs}.`);
+    for (const row of r.rows) {
+      if (row.note) lines.push(`  - ${row.measure}: ${row.note}`);
+    }
+    for (const note of r.notes) lines.push(`  - ${note}`);
+  }
+  return lines.join("\n");
+}
+
+/** A result as terminal text. */
+export function textReport(result: BenchResult): string {
+  const out = [`== ${result.name}: ${result.title} (${result.runs}; ${(result.durationMs / 1000).toFixed(1)} s)`];
+  for (const row of result.rows) {
+    const parts = [`  ${row.measure}`, `    ours     ${row.ours.label}: ${formatMeasure(row.ours)}`];
+    if (row.baseline) parts.push(`    baseline ${row.baseline.label}: ${formatMeasure(row.baseline)}`);
+    if (row.ratio) parts.push(`    ratio    ${formatRatio(row.ratio)}`);
+    if (row.target) {
+      parts.push(`    target   ${formatTarget(row.target, row)}: ${targetMet(row) ? "met" : "MISSED"}`);
+    }
+    if (row.note) parts.push(`    note     ${row.note}`);
+    out.push(...parts);
+  }
+  for (const note of result.notes) out.push(`  * ${note}`);
+  return out.join("\n");
+}
