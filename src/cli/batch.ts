@@ -170,6 +170,16 @@ class BatchRunner {
       else if (state.id) toPoll.push(item);
       else toSubmit.push(item);
     }
+    output.event("journal", {
+      path: journal.file,
+      resumed: journal.records.length > 0,
+      droppedTornLine: journal.droppedTornLine,
+      done: this.#count("done"),
+      failed: this.#count("failed"),
+      unknown: this.#count("unknown"),
+      toPoll: toPoll.length,
+      toSubmit: toSubmit.length,
+    });
     if (journal.records.length > 0) {
       output.note(
         `Resuming from ${journal.file}: ${this.#count("done")} done, ${this.#count("failed")} failed, ` +

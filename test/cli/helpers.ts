@@ -4,6 +4,8 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -200,8 +202,8 @@ export async function snapshot(mock: MockServer): Promise<{
 }
 
 /** The global options that point the CLI at a mock started by the test. */
-export function apiArgs(mock: MockServer, key = "test-key"): string[] {
-  return ["--base-url", mock.url, "--api-key", key];
+export function apiArgs(server: { url: string }, key = "test-key"): string[] {
+  return ["--base-url", server.url, "--api-key", key];
 }
 
 /** A valid edit's flags. */
@@ -211,3 +213,66 @@ export const EDIT_FLAGS = [
   "--video",
   "https://example.com/original-video.mp4",
 ];
+
+/** A proxy's switches, changeable while it runs. */
+export interface ProxyOptions {
+  /** Send a result's headers and half its bytes, then stall forever: a download reliably in progress. */
+  stallResults?: boolean;
+  /** Leave task queries unanswered: nothing can finish, so a test can act between two known steps. */
+  holdPolls?: boolean;
+}
+
+/**
+ * A proxy in front of the mock: forwards the API (rewriting the mock's result links to point at itself), and can
+ * stall result downloads or hold task queries. Used where a test must act while the CLI is in a given state.
+ */
+export async function proxy(
+  mock: { url: string },
+  options: ProxyOptions = {},
+): Promise<{ url: string; options: ProxyOptions; close(): Promise<void> }> {
+  let url = "";
+  const server = http.createServer(async (req, res) => {
+    const target = `${mock.url}${req.url ?? "/"}`;
+    if (req.url?.startsWith("/__mock/results/") && options.stallResults) {
+      const upstream = await fetch(target);
+      const bytes = Buffer.from(await upstream.arrayBuffer());
+      res.writeHead(upstream.status, { "content-type": "video/mp4", "content-length": String(bytes.length) });
+      res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
+      return; // never ends
+    }
+    if (req.url?.startsWith("/v1/tasks/") && options.holdPolls) return; // never answered
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers: Record<string, string> = {};
+    for (const name of ["authorization", "content-type", "prefer", "range"]) {
+      const value = req.headers[name];
+      if (typeof value === "string") headers[name] = value;
+    }
+    const upstream = await fetch(target, {
+      method: req.method ?? "GET",
+      headers,
+      ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+    });
+    const body = Buffer.from(await upstream.arrayBuffer());
+    const type = upstream.headers.get("content-type") ?? "application/octet-stream";
+    const out = type.includes("json") ? Buffer.from(body.toString("utf8").replaceAll(mock.url, url)) : body;
+    const pass: Record<string, string> = { "content-type": type, "content-length": String(out.length) };
+    for (const name of ["x-request-id", "retry-after"]) {
+      const value = upstream.headers.get(name);
+      if (value) pass[name] = value;
+    }
+    res.writeHead(upstream.status, pass);
+    res.end(out);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    options,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
