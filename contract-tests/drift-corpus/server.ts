@@ -98,13 +98,16 @@ function isLoopbackHttp(url: unknown): boolean {
 export interface DriftServer {
   url: string;
   tasks: Map<string, DriftTask>;
+  /** Switches the deviation (tests that share one server, e.g. behind one proxy). */
+  setDeviation(next: Deviation): void;
   close(): Promise<void>;
 }
 
 let serial = 0;
 
 /** Starts the drift server on 127.0.0.1 with one deviation (none: faithful). */
-export async function startDriftServer(deviation: Deviation = {}): Promise<DriftServer> {
+export async function startDriftServer(initial: Deviation = {}): Promise<DriftServer> {
+  let deviation = initial;
   const tasks = new Map<string, DriftTask>();
   let baseUrl = "";
   const deviate = (point: DriftPoint, reply: Reply, task?: DriftTask, poll?: number): Reply =>
@@ -235,6 +238,9 @@ export async function startDriftServer(deviation: Deviation = {}): Promise<Drift
   return {
     url: baseUrl,
     tasks,
+    setDeviation: (next) => {
+      deviation = next;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -9,7 +9,16 @@ import { dirname, join } from "node:path";
 import { SPEC_PATH } from "./paths.js";
 
 /** How Prism runs: serving the spec's examples, or validating a real upstream. */
-export type PrismMode = { mode: "mock" } | { mode: "proxy"; upstream: string; errors?: boolean };
+export type PrismMode =
+  | { mode: "mock" }
+  | {
+      mode: "proxy";
+      upstream: string;
+      /** Replace a response that breaks the spec with Prism's 500 (`--errors`). @default true */
+      errors?: boolean;
+      /** Let Prism answer requests that break the spec itself (its 422) instead of forwarding them. @default true */
+      validateRequest?: boolean;
+    };
 
 /** Options of {@link startPrism}. */
 export interface PrismOptions {
@@ -64,6 +73,7 @@ export async function startPrism(mode: PrismMode, options: PrismOptions = {}): P
   if (mode.mode === "proxy") args.push(mode.upstream);
   args.push("-p", String(options.port ?? 0), "-h", host);
   if (mode.mode === "proxy" && mode.errors !== false) args.push("--errors");
+  if (mode.mode === "proxy" && mode.validateRequest === false) args.push("--validate-request=false");
   const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const onExit = () => killGroup(child, "SIGKILL");
   process.once("exit", onExit);
