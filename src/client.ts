@@ -43,6 +43,7 @@ import type {
   RequestOptions,
   Task,
   TaskStatus,
+  VideoGenerationRequest,
   WaitOptions,
   WithResponse,
 } from "./types.js";
@@ -300,7 +301,9 @@ export class KlingClient {
 
   /** @internal The create call behind `edits.create`. */
   async _create(params: CreateEditParams, opts: RequestOptions): Promise<WithResponse<CreatedTask>> {
-    const body = { ...params, model: params.model ?? DEFAULT_MODEL };
+    // checkCreateRequest runs the spec's validator over this body, so it is a VideoGenerationRequest past this
+    // point; the only type difference is readonly arrays, which JSON.stringify does not care about.
+    const body = { ...params, model: params.model ?? DEFAULT_MODEL } as VideoGenerationRequest;
     const violations = checkCreateRequest(body);
     if (violations.length > 0) throw new RequestValidationError(violations);
     return this.#send<CreatedTask>(

@@ -19,10 +19,14 @@ export type VideoGenerationRequest = components["schemas"]["VideoGenerationReque
  * write is what is sent and what the API's `error.param` names. `model` is optional.
  * @example { prompt: "Make the video more cinematic", video_urls: ["https://example.com/in.mp4"] }
  */
-export type CreateEditParams = Omit<VideoGenerationRequest, "model"> & {
+export type CreateEditParams = AcceptReadonly<Omit<VideoGenerationRequest, "model">> & {
   /** The model. @default "kling-o1-video-edit" */
   model?: string;
 };
+
+/** Array fields also accept readonly arrays (`as const` literals): the client never mutates them. */
+type AcceptReadonly<T> = { [K in keyof T]: ReadonlyArrays<T[K]> };
+type ReadonlyArrays<V> = V extends (infer U)[] ? readonly U[] : V;
 
 /** A result with its HTTP response, as `withResponse()` gives it. */
 export interface WithResponse<T> {
