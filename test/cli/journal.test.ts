@@ -80,7 +80,6 @@ describe("Journal", () => {
 describe("replay", () => {
   const r = (record: { event: JournalRecord["event"]; key: string } & Record<string, unknown>) =>
     ({ line: 1, at, ...record }) as JournalRecord;
-  ({ line: 1, at, ...record }) as JournalRecord;
   const cases: [string, { given: JournalRecord[]; want: Record<string, unknown> }][] = [
     [
       "submitting without an answer: unknown outcome",
