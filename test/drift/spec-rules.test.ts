@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { DriftInputError } from "../../scripts/drift/findings.js";
 import { parseSpec } from "../../scripts/drift/load.js";
-import { SPEC_RULES } from "../../scripts/drift/rules.js";
+import { LIVE_RULES, SPEC_RULES } from "../../scripts/drift/rules.js";
 import { compareSpecs } from "../../scripts/drift/spec-diff.js";
 
 const fixtures = new URL("./fixtures/spec-cases/", import.meta.url).pathname;
@@ -67,6 +67,15 @@ describe("drift:spec classification, one fixture pair per rule (test/drift/fixtu
     const proven = new Set(cases.flatMap((c) => c.expect.map((e) => String(e[1]))));
     expect(Object.keys(SPEC_RULES).filter((rule) => !proven.has(rule))).toEqual([]);
     expect([...proven].filter((rule) => !(rule in SPEC_RULES))).toEqual([]);
+  });
+
+  it("README's Drift detection section names every rule of both reports", async () => {
+    const readme = await readFile(new URL("../../README.md", import.meta.url), "utf8");
+    const section = readme.slice(readme.indexOf("## Drift detection"), readme.indexOf("## Regenerating from the spec"));
+    const missing = [...Object.keys(SPEC_RULES), ...Object.keys(LIVE_RULES)].filter(
+      (r) => !section.includes(`\`${r}\``),
+    );
+    expect(missing).toEqual([]);
   });
 
   it("refuses an upstream document that shares no operation with the pinned spec, naming what it has", async () => {
