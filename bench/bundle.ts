@@ -1,0 +1,183 @@
+/**
+ * 4. Bundle size: the browser entry (src/index.ts: client + generated validators + openapi-fetch) bundled and
+ * minified by esbuild (platform browser, format esm), gzip size, against openapi-fetch alone and against the same
+ * client with ajv's run-time compiler in place of the precompiled validators. Target: at most 12 kB gzip.
+ *
+ * Also reports every `node:` import the browser entry reaches, and how (static or through a dynamic import): a
+ * static one would break browser bundles.
+ */
+import path from "node:path";
+import { gzipSync } from "node:zlib";
+import { type BuildOptions, build, version as esbuildVersion, type Metafile, type Plugin } from "esbuild";
+import { ROOT } from "./lib/proc.js";
+import { OPENAPI_KEYWORDS, SCHEMA_ID, specDefs } from "./lib/runtime-ajv.js";
+import { pairRatios } from "./lib/stats.js";
+import type { Benchmark, Measure } from "./lib/types.js";
+
+const KB = 1000;
+
+/** Replaces generated/validators.js with validators that ajv compiles at run time from the spec's schemas. */
+function runtimeAjvPlugin(): Plugin {
+  return {
+    name: "runtime-ajv",
+    setup(b) {
+      b.onResolve({ filter: /generated\/validators\.js$/ }, () => ({ path: "validators", namespace: "runtime-ajv" }));
+      b.onLoad({ filter: /.*/, namespace: "runtime-ajv" }, () => {
+        const defs = specDefs() as Record<string, unknown>;
+        const names = Object.keys(defs);
+        return {
+          resolveDir: ROOT,
+          loader: "js",
+          contents: [
+            'import Ajv2020 from "ajv/dist/2020.js";',
+            'import addFormats from "ajv-formats";',
+            "const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: true });",
+            "addFormats(ajv);",
+            `ajv.addVocabulary(${JSON.stringify(OPENAPI_KEYWORDS)});`,
+            `ajv.addSchema({ $id: ${JSON.stringify(SCHEMA_ID)}, $defs: ${JSON.stringify(defs)} });`,
+            ...names.map(
+              (n) => `export const validate${n} = ajv.getSchema(${JSON.stringify(`${SCHEMA_ID}#/$defs/${n}`)});`,
+            ),
+            `export const validators = { ${names.map((n) => `${n}: validate${n}`).join(", ")} };`,
+          ].join("\n"),
+        };
+      });
+    },
+  };
+}
+
+interface Bundle {
+  /** Minified bytes of the chunk loaded at start. */
+  initial: number;
+  /** Its gzip size (level 9). */
+  initialGzip: number;
+  /** Minified bytes of every chunk (lazy ones included). */
+  total: number;
+  metafile: Metafile;
+  code: string;
+}
+
+async function bundle(options: BuildOptions): Promise<Bundle> {
+  const result = await build({
+    bundle: true,
+    minify: true,
+    platform: "browser",
+    format: "esm",
+    target: "es2022",
+    // Lazy chunks (client.download's Node code) stay out of the initial chunk, as a browser app's bundler does.
+    splitting: true,
+    outdir: "out",
+    write: false,
+    metafile: true,
+    legalComments: "none",
+    logLevel: "silent",
+    // Reached only through client.download's dynamic import (listed below); a browser never loads them.
+    external: ["node:*"],
+    absWorkingDir: ROOT,
+    ...options,
+  });
+  const { outputFiles, metafile } = result;
+  if (!outputFiles || !metafile) throw new Error("esbuild returned no output files or metafile");
+  const js = outputFiles.filter((f) => f.path.endsWith(".js"));
+  const entries = Object.entries(metafile.outputs).filter(([, o]) => o.entryPoint !== undefined);
+  const entryOut = entries[0]?.[0];
+  const initialFile = js.find((f) => entryOut !== undefined && f.path.endsWith(entryOut.replace(/^out\//, "")));
+  if (!initialFile) throw new Error("no entry chunk in the build output");
+  return {
+    initial: initialFile.contents.byteLength,
+    initialGzip: gzipSync(initialFile.contents, { level: 9 }).byteLength,
+    total: js.reduce((sum, f) => sum + f.contents.byteLength, 0),
+    metafile,
+    code: initialFile.text,
+  };
+}
+
+/**
+ * The `node:` imports reachable from the entry, split by how: through static imports only (these would load in a
+ * browser) or only through some dynamic `import()` on the way (loaded only when that code runs).
+ */
+function nodeReach(metafile: Metafile, entry: string): { static: string[]; lazy: string[]; lazyVia: string[] } {
+  const walk = (followDynamic: boolean): Set<string> => {
+    const seen = new Set<string>([entry]);
+    const queue = [entry];
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+      for (const imp of metafile.inputs[file]?.imports ?? []) {
+        if (imp.external || seen.has(imp.path)) continue;
+        if (imp.kind === "dynamic-import" && !followDynamic) continue;
+        seen.add(imp.path);
+        queue.push(imp.path);
+      }
+    }
+    return seen;
+  };
+  const nodeOf = (files: Set<string>) =>
+    [...files].flatMap((f) =>
+      (metafile.inputs[f]?.imports ?? []).filter((i) => i.path.startsWith("node:")).map((i) => `${f} -> ${i.path}`),
+    );
+  const eager = walk(false);
+  const all = walk(true);
+  const lazyVia = Object.entries(metafile.inputs).flatMap(([file, input]) =>
+    input.imports.filter((i) => i.kind === "dynamic-import" && !eager.has(i.path)).map((i) => `${file} -> ${i.path}`),
+  );
+  const eagerNode = nodeOf(eager);
+  return { static: eagerNode, lazy: nodeOf(all).filter((x) => !eagerNode.includes(x)), lazyVia };
+}
+
+/** The largest inputs of the initial chunk, for "what limits it". */
+function topInputs(metafile: Metafile, n: number): string {
+  const entryOut = Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined);
+  return Object.entries(entryOut?.inputs ?? {})
+    .sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput)
+    .slice(0, n)
+    .map(([file, info]) => `${file.replace(/^node_modules\//, "")} ${(info.bytesInOutput / KB).toFixed(1)} kB`)
+    .join(", ");
+}
+
+export const bundleSize: Benchmark = {
+  name: "bundle",
+  title: "browser bundle size (esbuild, minified, gzip)",
+  async run(ctx) {
+    const entry = { entryPoints: [path.join(ROOT, "src/index.ts")] };
+    const ours = await bundle(entry);
+    const bare = await bundle({
+      stdin: { contents: 'export { default } from "openapi-fetch";', resolveDir: ROOT, loader: "js" },
+    });
+    const withAjv = await bundle({ ...entry, plugins: [runtimeAjvPlugin()] });
+    ctx.log(`ours ${ours.initialGzip} B gzip, openapi-fetch ${bare.initialGzip} B, with ajv ${withAjv.initialGzip} B`);
+
+    const reach = nodeReach(ours.metafile, "src/index.ts");
+    const kb = (label: string, bytes: number): Measure => ({ label, unit: "kB", values: [bytes / KB] });
+    const oursGz = kb("client + validators + openapi-fetch", ours.initialGzip);
+    const bareGz = kb("openapi-fetch alone", bare.initialGzip);
+    const ajvGz = kb("same client, ajv compiled at run time", withAjv.initialGzip);
+    const csp = /new Function|(?<![\w.])eval\(/.test(ours.code);
+    return {
+      runs: "one build (sizes are deterministic)",
+      notes: [
+        `esbuild ${esbuildVersion}: bundle, minify, platform browser, format esm, target es2022, splitting (lazy chunks apart); gzip level 9; kB = 1,000 bytes. Minified: ours ${ours.initial.toLocaleString("en-US")} B initial (${ours.total.toLocaleString("en-US")} B with lazy chunks), openapi-fetch ${bare.initial.toLocaleString("en-US")} B, with run-time ajv ${withAjv.initial.toLocaleString("en-US")} B.`,
+        reach.static.length === 0
+          ? `The browser entry reaches no node: module through static imports. ${reach.lazy.length} node: imports (${[...new Set(reach.lazy.map((x) => x.split(" -> ")[1]))].join(", ")}) are reached only through ${reach.lazyVia.join(", ")} (dynamic import, client.download): they land in a lazy chunk a browser never loads, but a browser build must mark node:* external (esbuild otherwise fails with "Could not resolve node:fs").`
+          : `FINDING: the browser entry statically reaches node: modules: ${reach.static.join("; ")}.`,
+        `Largest parts of the initial chunk (minified, before gzip): ${topInputs(ours.metafile, 6)}.`,
+        csp
+          ? "FINDING: the initial chunk contains new Function or eval (breaks a strict Content-Security-Policy)."
+          : "The initial chunk contains no new Function or eval (strict Content-Security-Policy safe); the run-time ajv variant needs new Function.",
+      ],
+      rows: [
+        {
+          measure: "browser entry, minified + gzip (initial chunk)",
+          ours: oursGz,
+          baseline: bareGz,
+          ratio: pairRatios(oursGz.values, bareGz.values),
+          target: { on: "ours", op: "<=", value: 12 },
+        },
+        {
+          measure: "precompiled validators vs ajv's run-time compiler in the bundle",
+          ours: oursGz,
+          baseline: ajvGz,
+          ratio: pairRatios(oursGz.values, ajvGz.values),
+        },
+      ],
+    };
+  },
+};

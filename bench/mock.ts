@@ -1,0 +1,194 @@
+/**
+ * 5. Mock server: requests per second on `GET /v1/tasks/{id}` for our mock against Prism (`prism mock` on the same
+ * spec) in the same run, and each one's start-up time (spawn to first 200). Both run as compiled JavaScript in their
+ * own process (ours transpiled by esbuild file by file, as `tsc` builds dist/; Prism as installed); the load comes
+ * from wrk when installed, else autocannon. Target: ours faster on both.
+ */
+import { constants } from "node:fs";
+import { access, readdir } from "node:fs/promises";
+import path from "node:path";
+import autocannon from "autocannon";
+import { build } from "esbuild";
+import { operations } from "../generated/operations.js";
+import { BUILD_DIR, finish, freePort, ROOT, run, start, stop, tsxNode, waitFor200 } from "./lib/proc.js";
+import { nowMs, pairRatios } from "./lib/stats.js";
+import type { Benchmark, Measure } from "./lib/types.js";
+
+const AUTH = { Authorization: "Bearer bench-key" };
+const CONNECTIONS = 10;
+const WRK = "/usr/bin/wrk";
+const PRISM = path.join(ROOT, "node_modules/.bin/prism");
+const SPEC = "spec/kling-o1-video-edit.yaml";
+const COMPILED = path.join(BUILD_DIR, "mock-js");
+
+type Server = "ours" | "prism" | "ours-tsx";
+
+/** Transpiles src/ and generated/ file by file (no bundling), like `npm run build`, without touching dist/. */
+async function compileMock(): Promise<string> {
+  const files: string[] = [];
+  for (const dir of ["src", "generated"]) {
+    for (const entry of await readdir(path.join(ROOT, dir), { recursive: true })) {
+      if (entry.endsWith(".ts") && !entry.endsWith(".d.ts")) files.push(path.join(ROOT, dir, entry));
+    }
+  }
+  await build({
+    entryPoints: files,
+    outdir: COMPILED,
+    outbase: ROOT,
+    bundle: false,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "silent",
+  });
+  return path.join(COMPILED, "src/mock/server-cli.js");
+}
+
+/** A load generator run: requests per second, and responses that were not 2xx (which would void the figure). */
+interface Load {
+  rps: number;
+  bad: number;
+}
+
+async function loadWithWrk(url: string, seconds: number): Promise<Load> {
+  const out = await run(WRK, [
+    "-t1",
+    `-c${CONNECTIONS}`,
+    `-d${seconds}s`,
+    "-H",
+    `Authorization: ${AUTH.Authorization}`,
+    url,
+  ]);
+  const rps = Number(/Requests\/sec:\s*([\d.]+)/.exec(out)?.[1]);
+  const non2xx = Number(/Non-2xx or 3xx responses:\s*(\d+)/.exec(out)?.[1] ?? 0);
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const socketErrors = errors ? errors.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
+  if (!(rps > 0)) throw new Error(`wrk printed no Requests/sec: ${out}`);
+  return { rps, bad: non2xx + socketErrors };
+}
+
+async function loadWithAutocannon(url: string, seconds: number): Promise<Load> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers: AUTH });
+  return { rps: result.requests.average, bad: result.non2xx + result.errors + result.timeouts };
+}
+
+export const mock: Benchmark = {
+  name: "mock",
+  title: "mock server vs Prism: GET task requests/s and start-up time",
+  async run(ctx) {
+    const seconds = ctx.smoke ? 1 : 4;
+    const warmSeconds = ctx.smoke ? 1 : 1;
+    const useWrk = await access(WRK, constants.X_OK).then(
+      () => true,
+      () => false,
+    );
+    const generator = useWrk ? "wrk" : "autocannon";
+    const load = useWrk ? loadWithWrk : loadWithAutocannon;
+    const compiledCli = await compileMock();
+    const taskPath = `/v1/tasks/${operations.getTaskDetail.responses["200"].body.examples.video_completed.id}`;
+
+    const startServer = async (which: Server) => {
+      const port = await freePort();
+      const [cmd, args] =
+        which === "prism"
+          ? [PRISM, ["mock", "-h", "127.0.0.1", "-p", String(port), SPEC]]
+          : which === "ours"
+            ? [process.execPath, [compiledCli, "--port", String(port), "--seed", "1"]]
+            : tsxNode("src/mock/server-cli.ts", ["--port", String(port), "--seed", "1"]);
+      const t0 = nowMs();
+      // Prism logs every request to stdout: ignore it, or a full pipe would stall the server under load.
+      const child = start(cmd as string, args as string[], { stdio: ["ignore", "ignore", "pipe"] });
+      const stderr = finish(child);
+      const base = `http://127.0.0.1:${port}`;
+      try {
+        const readyPath = which === "prism" ? taskPath : "/__mock/tasks";
+        const startupMs = await waitFor200(`${base}${readyPath}`, { sinceMs: t0, headers: AUTH, child });
+        return { child, base, startupMs };
+      } catch (err) {
+        await stop(child);
+        throw new Error(`${which} did not start: ${(err as Error).message}; ${(await stderr).stderr.slice(-1500)}`);
+      }
+    };
+
+    const rps = { ours: [] as number[], prism: [] as number[] };
+    const startup = { ours: [] as number[], prism: [] as number[], "ours-tsx": [] as number[] };
+    let bad = 0;
+    for (let round = 0; round < ctx.rounds; round++) {
+      const order: Server[] = round % 2 === 0 ? ["ours", "prism", "ours-tsx"] : ["prism", "ours-tsx", "ours"];
+      const started = new Map<Server, Awaited<ReturnType<typeof startServer>>>();
+      try {
+        for (const which of order) {
+          const server = await startServer(which);
+          started.set(which, server);
+          startup[which].push(server.startupMs);
+          if (which === "ours-tsx") {
+            await stop(server.child);
+            started.delete(which);
+          }
+        }
+        for (const which of order.filter((w): w is "ours" | "prism" => w !== "ours-tsx")) {
+          const server = started.get(which);
+          if (!server) continue;
+          let url = `${server.base}${taskPath}`;
+          if (which === "ours") {
+            const created = await fetch(`${server.base}${operations.createVideoGeneration.path}`, {
+              method: "POST",
+              headers: { ...AUTH, "content-type": "application/json" },
+              body: JSON.stringify(operations.createVideoGeneration.requestBody.examples.video_edit),
+            });
+            const task = (await created.json()) as { id?: string };
+            if (!created.ok || !task.id)
+              throw new Error(`mock create failed: ${created.status} ${JSON.stringify(task)}`);
+            url = `${server.base}/v1/tasks/${task.id}`;
+          }
+          await load(url, warmSeconds);
+          const result = await load(url, seconds);
+          bad += result.bad;
+          rps[which].push(result.rps);
+        }
+      } finally {
+        for (const server of started.values()) await stop(server.child);
+      }
+      ctx.log(
+        `round ${round + 1}/${ctx.rounds}: rps ours ${rps.ours.at(-1)?.toFixed(0)}, prism ${rps.prism.at(-1)?.toFixed(0)}; start-up ours ${startup.ours.at(-1)?.toFixed(0)} ms, tsx ${startup["ours-tsx"].at(-1)?.toFixed(0)} ms, prism ${startup.prism.at(-1)?.toFixed(0)} ms`,
+      );
+    }
+    if (bad > 0) throw new Error(`${bad} responses were not 2xx (or failed): requests/s would be meaningless`);
+    const m = (label: string, unit: string, values: number[]): Measure => ({ label, unit, values });
+    const oursRps = m("our mock", "req/s", rps.ours);
+    const prismRps = m("Prism 5.14.2", "req/s", rps.prism);
+    const oursUp = m("our mock (compiled JS)", "ms", startup.ours);
+    const prismUp = m("Prism 5.14.2", "ms", startup.prism);
+    const tsxUp = m("our mock under tsx (npm run mock)", "ms", startup["ours-tsx"]);
+    return {
+      runs: `${ctx.rounds} rounds, order alternating; ${seconds} s of load per server per round after ${warmSeconds} s of warm-up`,
+      notes: [
+        `Load generator: ${generator} (${useWrk ? "Debian's wrk, 1 thread" : "autocannon npm package, in the bench process"}), ${CONNECTIONS} keep-alive connections, loopback. Every response was 2xx.`,
+        "Ours answers the task it created (its state computed per request); Prism answers the spec's static 200 example. Each server is one Node process.",
+        "Start-up: spawn to the first 200 (polled every 5 ms): Prism on GET task, ours on GET /__mock/tasks (it has no task before the first create). Ours runs as compiled JS (esbuild, file by file, as npm run build does), like Prism.",
+      ],
+      rows: [
+        {
+          measure: `GET task requests/s (${CONNECTIONS} connections)`,
+          ours: oursRps,
+          baseline: prismRps,
+          ratio: pairRatios(oursRps.values, prismRps.values),
+          target: { on: "ratio", op: ">", value: 1 },
+        },
+        {
+          measure: "start-up, spawn to first 200",
+          ours: oursUp,
+          baseline: prismUp,
+          ratio: pairRatios(oursUp.values, prismUp.values),
+          target: { on: "ratio", op: "<", value: 1 },
+        },
+        {
+          measure: "start-up under tsx, as `npm run mock` runs it (without npm's own start-up)",
+          ours: tsxUp,
+          baseline: prismUp,
+          ratio: pairRatios(tsxUp.values, prismUp.values),
+        },
+      ],
+    };
+  },
+};

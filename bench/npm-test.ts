@@ -1,0 +1,48 @@
+/**
+ * 6. The whole `npm test` wall time on this machine (lint, typecheck, spec lints, generated-code check, build,
+ * vitest). Slow, so it runs once per bench run whatever `--rounds` says; skip it with `--skip npm-test` or
+ * `BENCH_SKIP=npm-test`. Target: under 60 s.
+ */
+import { finish, start } from "./lib/proc.js";
+import { nowMs } from "./lib/stats.js";
+import type { Benchmark } from "./lib/types.js";
+
+export const npmTest: Benchmark = {
+  name: "npm-test",
+  title: "`npm test` wall time",
+  async run(ctx) {
+    // Smoke mode (test/bench runs inside npm test) must not start npm test again: it times a trivial command instead.
+    const [cmd, args] = ctx.smoke ? [process.execPath, ["--version"]] : ["npm", ["test"]];
+    const label = ctx.smoke ? "node --version (smoke)" : "npm test";
+    ctx.log(`running ${label} (once)`);
+    const t0 = nowMs();
+    // Its own process group, so npm's, sh's and vitest's processes are all stopped if the bench is interrupted.
+    const { stdout, stderr, code } = await finish(
+      start(cmd as string, args as string[], { group: true, env: { ...process.env, BENCH_SKIP: undefined } }),
+    );
+    const seconds = (nowMs() - t0) / 1000;
+    if (code !== 0) {
+      throw new Error(
+        `${label} failed (exit ${code}) after ${seconds.toFixed(1)} s: ${(stdout + stderr).slice(-3000)}`,
+      );
+    }
+    const tests = /Tests\s+(\d+ passed[^\n]*)/.exec(stdout)?.[1]?.trim();
+    const files = /Test Files\s+([^\n]*)/.exec(stdout)?.[1]?.trim();
+    const vitest = /Duration\s+([\d.]+\s*m?s)/.exec(stdout)?.[1];
+    return {
+      runs: "1 run",
+      notes: [
+        ctx.smoke
+          ? "Smoke mode: a trivial command through the same timing path."
+          : `Steps: biome lint, tsc, spec lints (Spectral, Redocly, schema), check:generated, build, vitest${files ? ` (${files}; ${tests}; vitest's own duration ${vitest})` : ""}.`,
+      ],
+      rows: [
+        {
+          measure: `${label} wall time`,
+          ours: { label, unit: "s", values: [seconds] },
+          ...(ctx.smoke ? {} : { target: { on: "ours", op: "<", value: 60 } as const }),
+        },
+      ],
+    };
+  },
+};
