@@ -98,6 +98,25 @@ describe("checkExchange", () => {
         want: [["prism-invention:VIOLATIONS", ""]],
       },
     ],
+    [
+      "Prism's generated 422 for a bad request",
+      {
+        given: exchange(
+          "createVideoGeneration",
+          422,
+          { type: "https://stoplight.io/prism/errors#UNPROCESSABLE_ENTITY", title: "Invalid request", status: 422 },
+          { "content-type": "application/problem+json" },
+        ),
+        want: [["prism-invention:UNPROCESSABLE_ENTITY", ""]],
+      },
+    ],
+    [
+      "Prism's invalid_json 400, which mimics the API's envelope",
+      {
+        given: exchange("createVideoGeneration", 400, { error: { code: "invalid_json", message: "Invalid JSON" } }),
+        want: [["prism-invention:INVALID_JSON", ""]],
+      },
+    ],
     ["an unknown operation", { given: exchange("deleteTask", 200, {}), want: [["unknown-operation", ""]] }],
   ];
   it.each(cases)("%s", (_, { given, want }) => {
