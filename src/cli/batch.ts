@@ -14,14 +14,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { SingleBar } from "cli-progress";
-import {
-  APIConnectionError,
-  APIError,
-  APITimeoutError,
-  APIUserAbortError,
-  ContractViolationError,
-  DownloadError,
-} from "../errors.js";
+import { APIConnectionError, APIError, APITimeoutError, APIUserAbortError, ContractViolationError } from "../errors.js";
 import { sleep as abortableSleep } from "../internal/scope.js";
 import { nextPollDelayMs, type PollState } from "../poll.js";
 import { backoffDelayMs, CREATE_SAFE_STATUSES, NOT_SENT_CODES } from "../retry.js";
@@ -454,7 +447,7 @@ class BatchRunner {
   }
 
   #fail(item: ManifestItem, id: string | undefined, stage: FailureStage, error: unknown): void {
-    const exitCode = error instanceof DownloadError && error.reason === "expired" ? EXIT.refused : exitCodeFor(error);
+    const exitCode = exitCodeFor(error);
     const reason = errorOneLine(error);
     this.#o.journal.append({
       event: "failed",

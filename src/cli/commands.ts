@@ -161,7 +161,7 @@ async function waitAndSave(ctx: Ctx, start: TaskDetail, out: string | undefined,
       output.warn(message);
       throw new ReportedExit(EXIT.transient);
     }
-    throw error;
+    return failWithTask(session, output, last, error, out);
   }
   output.taskProgress(task);
   output.stopBars();
@@ -200,13 +200,30 @@ async function save(ctx: Ctx, task: TaskDetail, out: string): Promise<number> {
     });
   } catch (error) {
     if (error instanceof APIUserAbortError) return interrupted(session, output, task, out);
-    throw error;
+    return failWithTask(session, output, task, error, out);
   }
   output.stopBars();
   output.event("downloaded", { id: task.id, path: result.path, bytes: result.bytes });
   finalTask(output, task, EXIT.ok, { file: { path: result.path, bytes: result.bytes } });
   output.say(`Saved ${task.id}'s result to ${result.path} (${formatBytes(result.bytes)})`, result.path);
   return EXIT.ok;
+}
+
+/**
+ * Reports an error once the task is known (a poll or the download failed): the error with the API's suggestion and
+ * request id, the task id and how to continue; in --json, the final `task` event carries the error.
+ */
+function failWithTask(session: Session, output: Output, task: TaskDetail, error: unknown, out?: string): never {
+  const exitCode = exitCodeFor(error);
+  output.stopBars();
+  const resume = session.mock ? null : session.resumeCommand(task.id, out);
+  finalTask(output, task, exitCode, { error: errorJson(error, exitCode), resume });
+  const lines = errorLines(error);
+  lines.push(
+    resume ? `  task ${task.id}: to try again, ${resume}` : `  task ${task.id} (in the built-in mock, gone with it)`,
+  );
+  output.warn(`Error: ${lines.join("\n")}`);
+  throw new ReportedExit(exitCode);
 }
 
 /** Reports a Ctrl-C: the task id and the exact command that resumes. Exit 130. */

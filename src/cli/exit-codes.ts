@@ -39,7 +39,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export const HELP_EXIT_CODES = `Exit codes:
   0    success
   2    bad usage or invalid input (nothing was sent)
-  3    the API refused the request (4xx: key, quota, permission, not found, bad request)
+  3    the API refused the request (4xx: key, quota, permission, not found, bad request; an expired result link)
   4    the task failed
   5    gave up on a transient fault (429 or 5xx after retries, network error, timeout, malformed response)
   130  interrupted (Ctrl-C); the task id and the command to resume are printed`;
@@ -79,8 +79,18 @@ export function exitCodeFor(error: unknown): ExitCode {
 }
 
 function downloadExitCode(error: DownloadError): ExitCode {
-  const status = (error as { status?: unknown }).status;
-  // An expired or missing result link is a refusal: retrying will not bring it back. A truncated body is transient.
-  if (typeof status === "number" && status >= 400 && status < 500 && status !== 429) return EXIT.refused;
-  return EXIT.transient;
+  switch (error.reason) {
+    case "insecure":
+    case "io":
+      // An http:// link the CLI will not fetch, or a destination it cannot write: fix the command or the disk.
+      return EXIT.usage;
+    case "expired":
+    case "too-large":
+      return EXIT.refused;
+    case "http":
+      return error.status !== undefined && error.status < 500 && error.status !== 429 ? EXIT.refused : EXIT.transient;
+    default:
+      // truncated body, no result in a completed task: retrying may help.
+      return EXIT.transient;
+  }
 }

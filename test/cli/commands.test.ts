@@ -287,6 +287,28 @@ describe.concurrent("exit codes of failures, and the key never printed", () => {
     }
   });
 
+  it("3 when the result link has expired; the final task event carries the error; no file is written", async () => {
+    const expired = await mockServer({ scenario: "expired-result" });
+    try {
+      const out = path.join(dir, "expired.mp4");
+      const run = await runCli([...apiArgs(expired, KEY), "--json", "edit", ...EDIT_FLAGS, "--out", out]);
+      expect(run.code).toBe(3);
+      expect(run.stderr).toContain("410");
+      const last = jsonLines(run.stdout).at(-1) as { task: { id: string } };
+      expect(last).toMatchObject({
+        event: "task",
+        exitCode: 3,
+        task: { status: "completed" },
+        error: { reason: "expired" },
+      });
+      expect(run.stderr).toContain(`wait ${last.task.id} --out ${out}`);
+      expect(fs.existsSync(out)).toBe(false);
+      expect(run.stdout + run.stderr).not.toContain(KEY);
+    } finally {
+      await expired.close();
+    }
+  });
+
   it("3 on 402 with the API's fallback_suggestion", async () => {
     const broke = await mockServer({ scenario: "quota" });
     try {
