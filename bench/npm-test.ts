@@ -18,7 +18,10 @@ export const npmTest: Benchmark = {
     const t0 = nowMs();
     // Its own process group, so npm's, sh's and vitest's processes are all stopped if the bench is interrupted.
     const { stdout, stderr, code } = await finish(
-      start(cmd as string, args as string[], { group: true, env: { ...process.env, BENCH_SKIP: undefined } }),
+      start(cmd as string, args as string[], {
+        group: true,
+        env: { ...process.env, BENCH_SKIP: undefined, NO_COLOR: "1", FORCE_COLOR: "0" },
+      }),
     );
     const seconds = (nowMs() - t0) / 1000;
     if (code !== 0) {
@@ -26,15 +29,16 @@ export const npmTest: Benchmark = {
         `${label} failed (exit ${code}) after ${seconds.toFixed(1)} s: ${(stdout + stderr).slice(-3000)}`,
       );
     }
-    const tests = /Tests\s+(\d+ passed[^\n]*)/.exec(stdout)?.[1]?.trim();
-    const files = /Test Files\s+([^\n]*)/.exec(stdout)?.[1]?.trim();
-    const vitest = /Duration\s+([\d.]+\s*m?s)/.exec(stdout)?.[1];
+    // Vitest's summary lines (colours off): "Test Files  43 passed (43)", "Tests  300 passed (300)", "Duration  51.2s".
+    const tests = /^\s*Tests\s+([^\n]*)/m.exec(stdout)?.[1]?.trim();
+    const files = /^\s*Test Files\s+([^\n]*)/m.exec(stdout)?.[1]?.trim();
+    const vitest = /^\s*Duration\s+([\d.]+\s*m?s)/m.exec(stdout)?.[1];
     return {
       runs: "1 run",
       notes: [
         ctx.smoke
           ? "Smoke mode: a trivial command through the same timing path."
-          : `Steps: biome lint, tsc, spec lints (Spectral, Redocly, schema), check:generated, build, vitest${files ? ` (${files}; ${tests}; vitest's own duration ${vitest})` : ""}.`,
+          : `Steps: biome lint, tsc, spec lints (Spectral, Redocly, schema), check:generated, build, vitest${files ? ` (files ${files}; tests ${tests}; vitest's own duration ${vitest}, the rest is the steps before it)` : ""}.`,
       ],
       rows: [
         {

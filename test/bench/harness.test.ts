@@ -1,0 +1,94 @@
+/**
+ * The benchmark harness in smoke mode: every benchmark runs with tiny iterations (numbers meaningless, never
+ * asserted) to prove it measures something real and that its ratios and target checks come from those measurements.
+ */
+import { describe, expect, it } from "vitest";
+import { BENCHMARKS } from "../../bench/index.js";
+import { markdownTable } from "../../bench/lib/report.js";
+import { pairRatios, summarize, targetMet } from "../../bench/lib/stats.js";
+import type { BenchResult, Row } from "../../bench/lib/types.js";
+import { runBenchmarks } from "../../bench/run.js";
+
+const quiet = { log: () => {}, print: () => {} };
+
+describe("stats", () => {
+  it.each([
+    ["odd count", { given: [3, 1, 2], want: { median: 2, min: 1, max: 3, n: 3 } }],
+    ["even count", { given: [4, 1, 3, 2], want: { median: 2.5, min: 1, max: 4, n: 4 } }],
+    ["one sample", { given: [7], want: { median: 7, min: 7, max: 7, n: 1 } }],
+  ])("summarize: %s", (_name, { given, want }) => {
+    expect(summarize(given)).toEqual(want);
+  });
+
+  it("refuses to summarise nothing or a non-finite sample", () => {
+    expect(() => summarize([])).toThrow(/no samples/);
+    expect(() => summarize([1, Number.NaN])).toThrow(/non-finite/);
+  });
+
+  it("pairs ratios sample by sample and refuses a zero baseline or unequal lengths", () => {
+    expect(pairRatios([2, 3], [1, 2])).toEqual([2, 1.5]);
+    expect(() => pairRatios([1], [0])).toThrow(/nothing to compare/);
+    expect(() => pairRatios([1, 2], [1])).toThrow(/cannot pair/);
+  });
+
+  const row = (values: number[], ratio: number[] | undefined, target: Row["target"]): Row => ({
+    measure: "m",
+    ours: { label: "ours", unit: "x", values },
+    ...(ratio ? { ratio } : {}),
+    ...(target ? { target } : {}),
+  });
+  it.each([
+    ["ratio median meets <=", { given: row([1], [1, 1.2, 1.05], { on: "ratio", op: "<=", value: 1.1 }), want: true }],
+    ["ratio median misses <=", { given: row([1], [1.2, 1.3, 1], { on: "ratio", op: "<=", value: 1.1 }), want: false }],
+    [
+      "max must meet: one sample over",
+      { given: row([10, 13], undefined, { on: "ours", of: "max", op: "<=", value: 12 }), want: false },
+    ],
+    ["strict >", { given: row([1], [1], { on: "ratio", op: ">", value: 1 }), want: false }],
+    ["no target", { given: row([1], undefined, undefined), want: null }],
+  ])("targetMet: %s", (_name, { given, want }) => {
+    expect(targetMet(given)).toBe(want);
+  });
+});
+
+describe("benchmarks in smoke mode", () => {
+  it("every benchmark has a unique name", () => {
+    const names = BENCHMARKS.map((b) => b.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toEqual(
+      expect.arrayContaining(["overhead", "validators", "polling", "download", "bundle", "mock", "npm-test"]),
+    );
+  });
+
+  it.each(BENCHMARKS.map((b) => [b.name]))(
+    "%s measures, and its ratios are ours / baseline of those measurements",
+    async (name) => {
+      const { results, failures } = await runBenchmarks({
+        names: [name],
+        // Two rounds prove the pairing of samples; one for the benchmarks that start processes per round.
+        rounds: ["mock", "download"].includes(name) ? 1 : 2,
+        smoke: true,
+        write: false,
+        ...quiet,
+      });
+      expect(failures).toEqual([]);
+      const [result] = results as [BenchResult];
+      expect(result.name).toBe(name);
+      expect(result.rows.length).toBeGreaterThan(0);
+      for (const row of result.rows) {
+        for (const m of [row.ours, ...(row.baseline ? [row.baseline] : [])]) {
+          expect(m.values.length).toBeGreaterThan(0);
+          for (const v of m.values) expect(Number.isFinite(v) && v >= 0).toBe(true);
+        }
+        if (row.ratio) {
+          const baseline = row.baseline?.values ?? [];
+          expect(row.ratio).toEqual(row.ours.values.map((v, i) => v / (baseline[i] as number)));
+        }
+        if (row.target) expect(typeof targetMet(row)).toBe("boolean");
+      }
+      const table = markdownTable(results);
+      expect(table.split("\n")).toHaveLength(2 + result.rows.length);
+    },
+    60_000,
+  );
+});
