@@ -156,6 +156,40 @@ describe.concurrent("batch", () => {
     }
   });
 
+  it("Ctrl-C stops cleanly (exit 130) with a summary and the command to resume, which finishes the rest", async () => {
+    const mock = await mockServer();
+    const gate = await proxy(mock, { holdPolls: true });
+    try {
+      const file = manifest("interrupted", 4);
+      const out = path.join(dir, "interrupted-out");
+      const args = [...apiArgs(gate), "--json", "batch", file, "--out", out, "--concurrency", "2"];
+      const first = startCli(args);
+      let submitted = 0;
+      await first.waitForEvent((e) => e.event === "item" && e.state === "submitted" && ++submitted === 2);
+      first.child.kill("SIGINT");
+      const run = await first.done;
+      expect(run.code).toBe(130);
+      const summary = summaryOf(run.stdout) as Summary & {
+        interrupted: { line: number; id: string }[];
+        resume: string;
+      };
+      expect(summary.exitCode).toBe(130);
+      expect(summary.interrupted.map((i) => i.line).sort()).toEqual([1, 2]);
+      expect(summary.notStarted.map((i) => i.line)).toEqual([3, 4]);
+      expect(summary.resume).toContain(`kling-edit --base-url ${gate.url} --json batch ${file} --out ${out}`);
+      expect(summary.resume).not.toContain("test-key");
+
+      gate.options.holdPolls = false;
+      const resumed = await runCli(args);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(summaryOf(resumed.stdout).done).toHaveLength(4);
+      expect((await snapshot(mock)).createRequests).toBe(4);
+    } finally {
+      await gate.close();
+      await mock.close();
+    }
+  });
+
   it("an item whose create was in flight when the process died is reported, not resubmitted, unless --resubmit-unknown", async () => {
     const mock = await mockServer();
     try {
