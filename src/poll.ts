@@ -5,8 +5,9 @@
  * the task's duration), even when `task_info.estimated_time` is wrong. How:
  * - predict when the task ends: from the progress rate seen across polls (most reliable), else from one progress
  *   reading, else from `estimated_time`, else not at all;
- * - before the predicted end, poll at most `MAX_POLL_INTERVAL_MS` apart (each poll refreshes the prediction), and
- *   look once at half the estimate when only the estimate is known, to learn the real speed early;
+ * - before the predicted end, poll at most `MAX_POLL_INTERVAL_MS` apart (each poll refreshes the prediction); look
+ *   once at half the estimate when only the estimate is known, to learn the real speed early, and once half-way
+ *   to an end predicted from a single reading, to aim with a rate instead (a queue at 0% skews one reading);
  * - aim one poll just after the predicted end;
  * - when the task runs late, poll at 4% of the predicted duration, backing off by 30% of the overrun, up to the cap;
  * - with no hint at all, back off exponentially from 2 s to the cap.
@@ -94,6 +95,9 @@ export function nextPollDelayMs(state: PollState): number {
     let delay = target - e;
     // Only an estimate, which may be wrong: look at half of it first, to learn the real speed from progress.
     if (source === "estimate" && e < endMs / 2) delay = Math.min(delay, endMs / 2 - e);
+    // One progress reading assumes the task started when the wait did (a queue makes it late): look again
+    // half-way, so that the end poll is aimed with the rate of two readings.
+    if (source === "progress" && target - e > 4 * near) delay = Math.min(delay, (endMs - e) / 2);
     return clamp(delay, MIN_POLL_INTERVAL_MS, MAX_POLL_INTERVAL_MS);
   }
   const overrun = Math.max(0, e - endMs);

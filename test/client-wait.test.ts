@@ -178,6 +178,7 @@ describe("edits.createAndWait", () => {
     const { steps, times } = timed([
       json(200, { ...created, task_info: { estimated_time: 20 } }),
       json(200, taskDetail("processing", { progress: 50 })),
+      json(200, taskDetail("processing", { progress: 75 })),
       json(200, taskDetail("completed")),
     ]);
     const { client } = setup(steps);
@@ -185,8 +186,9 @@ describe("edits.createAndWait", () => {
     const { value } = await settle(client.edits.createAndWait(params, { onCreated }), 600_000);
     expect(value?.status).toBe("completed");
     expect(onCreated).toHaveBeenCalledWith(expect.objectContaining({ id: TASK_ID, status: "pending" }));
-    // First look at half the 20 s estimate; progress 50% at 10 s predicts the end at 20 s: poll just after it.
-    expect(times).toEqual([0, 10_000, 20_400]);
+    // Half the 20 s estimate; 50% there predicts 20 s, so look again half-way (15 s); the rate of the two
+    // readings predicts 20 s: one poll just after it.
+    expect(times).toEqual([0, 10_000, 15_000, 20_400]);
   });
 
   it("counts the create in the total deadline, and a timeout there is APITimeoutError", async () => {

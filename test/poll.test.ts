@@ -104,6 +104,14 @@ describe("nextPollDelayMs", () => {
       },
     ],
     ["never below 1 s", { given: { elapsedMs: 0, polls: 0, estimatedMs: 1_000 }, want: 1_000 }],
+    [
+      "one reading far from its predicted end: look again half-way, to get a rate",
+      { given: { elapsedMs: 10_000, polls: 1, lastProgress: { atMs: 10_000, progress: 10 } }, want: 30_000 },
+    ],
+    [
+      "one reading: half-way, under the cap",
+      { given: { elapsedMs: 10_000, polls: 1, lastProgress: { atMs: 10_000, progress: 50 } }, want: 5_000 },
+    ],
   ];
   it.each(table)("%s", (_name, { given, want }) => {
     expect(nextPollDelayMs(given)).toBe(want);
@@ -115,7 +123,7 @@ describe("nextPollDelayMs", () => {
  * (or never reported), started at the wait's start as `createAndWait` does. Returns the polls made and the detection
  * lag (time from completion to the poll that saw it).
  */
-function simulate(durationS: number, estimateS: number | undefined, progress: "linear" | "queued" | "none") {
+function simulate(durationS: number, estimateS: number | undefined, progress: "linear" | "queued" | "none" | "mock") {
   const end = durationS * 1000;
   const state: PollState = {
     elapsedMs: 0,
@@ -127,7 +135,8 @@ function simulate(durationS: number, estimateS: number | undefined, progress: "l
     t += nextPollDelayMs({ ...state, elapsedMs: t });
     state.polls++;
     if (t >= end) return { polls: state.polls, lag: (t - end) / end };
-    const start = progress === "queued" ? 0.3 * end : 0;
+    // "mock": like src/mock's engine, pending at 0% for a few percent of the time, then linear.
+    const start = progress === "queued" ? 0.3 * end : progress === "mock" ? 0.06 * end : 0;
     const p = progress === "none" || t < start ? 0 : Math.floor((100 * (t - start)) / (end - start));
     if (p > 0) {
       state.firstProgress ??= { atMs: t, progress: p };
@@ -156,6 +165,12 @@ describe("the schedule against issue 7's target (a 300 s task: at most 12 polls,
   it("degrades gracefully when a 90 s queue at 0% meets an estimate 5x too short (nothing to go on)", () => {
     const runs = durationsAround300.map((d) => simulate(d, 60, "queued"));
     expect(Math.max(...runs.map((r) => r.polls))).toBeLessThanOrEqual(20);
+    expect(median(runs.map((r) => r.lag))).toBeLessThanOrEqual(0.05);
+  });
+
+  it("meets it against the mock's lifecycle (6% pending, honest estimate)", () => {
+    const runs = durationsAround300.map((d) => simulate(d, Math.ceil(d), "mock"));
+    expect(Math.max(...runs.map((r) => r.polls))).toBeLessThanOrEqual(12);
     expect(median(runs.map((r) => r.lag))).toBeLessThanOrEqual(0.05);
   });
 
