@@ -92,6 +92,17 @@ export function stableJson(value: unknown, stack: object[] = []): string {
 }
 
 const same = (a: unknown, b: unknown) => stableJson(a) === stableJson(b);
+
+/** Documentation text with its whitespace collapsed: a re-wrapped or re-indented paragraph says the same. */
+function normalizeDoc(value: unknown): unknown {
+  if (typeof value === "string") return value.replace(/\s+/g, " ").trim();
+  if (Array.isArray(value)) return value.map(normalizeDoc);
+  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalizeDoc(v)]));
+  return value;
+}
+
+/** Whether two pieces of documentation say the same, whitespace aside. */
+export const sameDoc = (a: unknown, b: unknown) => same(normalizeDoc(a), normalizeDoc(b));
 const show = (value: unknown) => (typeof value === "string" ? value : stableJson(value));
 const list = (values: unknown[]) => values.map(show).join(", ");
 
@@ -176,6 +187,11 @@ function view(schema: JsonObject, depth = 0): View {
   for (const [key, value] of Object.entries(schema)) {
     if (ANNOTATIONS.has(key) || key.startsWith("x-")) v.annotations[key] = value;
     else if (!HANDLED.has(key)) v.other[key] = value;
+  }
+  // OpenAPI 3.0's `example: X` is 3.1's `examples: [X]`: the same documentation, not a change.
+  if ("example" in v.annotations && !("examples" in v.annotations)) {
+    v.annotations.examples = [v.annotations.example];
+    delete v.annotations.example;
   }
   // allOf: every member applies, so its properties, required names and conditions are the schema's own.
   if (Array.isArray(schema.allOf) && depth < 16) {
@@ -581,7 +597,7 @@ export function diffSchema(
 
   // documentation
   const docKeys = [...new Set([...Object.keys(a.annotations), ...Object.keys(b.annotations)])].filter(
-    (key) => !same(a.annotations[key], b.annotations[key]),
+    (key) => !sameDoc(a.annotations[key], b.annotations[key]),
   );
   if (docKeys.length > 0) add("safe", "doc-changed", `documentation changed: ${docKeys.sort().join(", ")}`);
 }

@@ -10,7 +10,7 @@
 import { DriftInputError, type Finding, type Level, sortFindings, summarize } from "./findings.js";
 import { isObject, type JsonObject, type LoadedSpec } from "./load.js";
 import { SPEC_RULES } from "./rules.js";
-import { type Direction, diffSchema, stableJson } from "./schema-diff.js";
+import { type Direction, diffSchema, sameDoc, stableJson } from "./schema-diff.js";
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
 
@@ -231,7 +231,7 @@ function compareOperation(a: OperationRef, b: OperationRef, findings: Finding[])
     push("operation", { level: "risky", rule: "deprecated", message: "operation deprecated: expect it to be removed" });
   }
   const docKeys = ["summary", "description", "tags", "externalDocs"].filter(
-    (k) => stableJson(a.operation[k]) !== stableJson(b.operation[k]),
+    (k) => !sameDoc(a.operation[k], b.operation[k]),
   );
   if (docKeys.length > 0) {
     push("operation", { level: "safe", rule: "doc-changed", message: `documentation changed: ${docKeys.join(", ")}` });
@@ -312,7 +312,7 @@ function compareParameters(a: OperationRef, b: OperationRef, push: Push, schemas
         message: `serialization changed: ${serialization.join(", ")}`,
       });
     }
-    const docKeys = ["description", "example", "examples"].filter((k) => stableJson(p[k]) !== stableJson(q[k]));
+    const docKeys = ["description", "example", "examples"].filter((k) => !sameDoc(p[k], q[k]));
     if (docKeys.length > 0) {
       push(where, { level: "safe", rule: "doc-changed", message: `documentation changed: ${docKeys.join(", ")}` });
     }
@@ -375,7 +375,7 @@ function compareRequestBody(a: unknown, b: unknown, push: Push, schemas: Schemas
       message: "the body is now required: requests without one are rejected",
     });
   }
-  if (stableJson(a.description) !== stableJson(b.description)) {
+  if (!sameDoc(a.description, b.description)) {
     push(where, { level: "safe", rule: "doc-changed", message: "documentation changed: description" });
   }
   const ma = content(a);
@@ -447,7 +447,7 @@ function compareResponses(a: unknown, b: unknown, push: Push, schemas: Schemas):
 
 function compareResponse(a: unknown, b: unknown, where: string, push: Push, schemas: Schemas): void {
   if (!isObject(a) || !isObject(b)) return;
-  if (stableJson(a.description) !== stableJson(b.description)) {
+  if (!sameDoc(a.description, b.description)) {
     push(where, { level: "safe", rule: "doc-changed", message: "documentation changed: description" });
   }
   const ma = content(a);
