@@ -2,12 +2,12 @@
  * Drift between the pinned spec and what the live API returned, from the contract recordings.
  *
  * Usage: npm run drift:live -- [--recordings DIR] [--target live|all|NAME] [--format md|json]
- *                               [--fail-on breaking|risky] [--out DIR]
+ *                               [--fail-on breaking|risky] [--out DIR] [--accept FILE]
  *
  *   --recordings  where the recordings are (one exchange per *.json). Default contract-tests/recordings.
  *   --target      which recordings count: `live` (default: Prism and mock recordings say nothing about the live
  *                 API), another target name, or `all`.
- *   --format, --fail-on, --out: as for drift:spec (the reports are drift-live.md and drift-live.json).
+ *   --format, --fail-on, --out, --accept: as for drift:spec (the reports are drift-live.md and drift-live.json).
  *
  * With no recordings of the target it prints one "no recordings" line and exits 0.
  * Exit codes: 0 no drift that fails the run, 1 drift at or above --fail-on, 2 the check could not run.
@@ -17,6 +17,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type Recording, readRecordings, recordingProblems } from "../contract-tests/lib/recordings.js";
 import {
+  acceptedMarkdown,
+  applyAcceptances,
   code,
   commonOptions,
   DriftInputError,
@@ -25,7 +27,9 @@ import {
   type FailOn,
   findingsMarkdown,
   type Io,
+  loadAcceptances,
   processIo,
+  summarize,
   summaryLine,
   writeReports,
 } from "./drift/findings.js";
@@ -87,12 +91,13 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         format: { type: "string" },
         "fail-on": { type: "string" },
         out: { type: "string" },
+        accept: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
     if (values.help) {
       io.stdout(
-        "Usage: npm run drift:live -- [--recordings DIR] [--target live|all|NAME] [--format md|json] [--fail-on breaking|risky] [--out DIR]",
+        "Usage: npm run drift:live -- [--recordings DIR] [--target live|all|NAME] [--format md|json] [--fail-on breaking|risky] [--out DIR] [--accept FILE]",
       );
       return 0;
     }
@@ -113,9 +118,20 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       spec.resolved,
       { target: values.target ?? DEFAULT_TARGET, source: shownDir, specSource: relative(process.cwd(), specFile) },
     );
+    const { open, accepted, stale } = applyAcceptances(
+      report.findings,
+      options.accept ? await loadAcceptances(options.accept) : [],
+    );
+    report.findings = open;
+    report.summary = summarize(open);
     const exitCode = report.recordings.used === 0 ? 0 : exitCodeFor(report.findings, options.failOn);
-    const markdown = renderLiveMarkdown(report, options.failOn, exitCode);
-    const json = { ...report, failOn: options.failOn, exitCode };
+    const markdown = `${renderLiveMarkdown(report, options.failOn, exitCode)}${acceptedMarkdown(options.accept, accepted, stale)}`;
+    const json = {
+      ...report,
+      ...(options.accept ? { accepted, staleAcceptances: stale } : {}),
+      failOn: options.failOn,
+      exitCode,
+    };
     if (options.out) {
       const written = await writeReports(options.out, "drift-live", markdown, json);
       io.stderr(`drift:live: wrote ${written.join(", ")}`);

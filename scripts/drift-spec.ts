@@ -2,7 +2,7 @@
  * Drift between the pinned spec and the provider's published OpenAPI document(s), classified for clients.
  *
  * Usage: npm run drift:spec -- <file-or-url>... [--format md|json] [--fail-on breaking|risky] [--complete]
- *                               [--apply] [--out DIR] [--pinned FILE]
+ *                               [--apply] [--out DIR] [--pinned FILE] [--accept FILE]
  *
  *   <file-or-url>  one or more OpenAPI 3.x documents (JSON or YAML); default: $KLING_SPEC_URL (space-separated).
  *                  The provider publishes one page per operation: pass several pages to cover several operations.
@@ -14,6 +14,8 @@
  *                  so the diff of spec/ and generated/ shows the impact.
  *   --out DIR      also write DIR/drift-spec.md and DIR/drift-spec.json.
  *   --pinned FILE  compare against FILE instead of spec/ (not with --apply).
+ *   --accept FILE  known differences (YAML or JSON list of {rule, operation, where, field?, reason?}): reported
+ *                  apart, never fail the run; entries that match nothing are listed as stale.
  *
  * Exit codes: 0 no drift that fails the run, 1 drift at or above --fail-on, 2 the check could not run.
  */
@@ -22,6 +24,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ApplyError, applyPlan, planApply } from "./drift/apply.js";
 import {
+  acceptedMarkdown,
+  applyAcceptances,
   code,
   commonOptions,
   DriftInputError,
@@ -30,7 +34,9 @@ import {
   type FailOn,
   findingsMarkdown,
   type Io,
+  loadAcceptances,
   processIo,
+  summarize,
   summaryLine,
   writeReports,
 } from "./drift/findings.js";
@@ -84,12 +90,13 @@ export async function main(
         apply: { type: "boolean", default: false },
         complete: { type: "boolean", default: false },
         pinned: { type: "string" },
+        accept: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
     if (values.help) {
       io.stdout(
-        "Usage: npm run drift:spec -- <file-or-url>... [--format md|json] [--fail-on breaking|risky] [--complete] [--apply] [--out DIR] [--pinned FILE]",
+        "Usage: npm run drift:spec -- <file-or-url>... [--format md|json] [--fail-on breaking|risky] [--complete] [--apply] [--out DIR] [--pinned FILE] [--accept FILE]",
       );
       return 0;
     }
@@ -110,9 +117,21 @@ export async function main(
     for (const source of sources) upstreams.push(await loadSpec(source, load));
 
     const report = compareSpecs(pinned, upstreams, { complete: values.complete });
+    const differences = report.findings.length;
+    const { open, accepted, stale } = applyAcceptances(
+      report.findings,
+      options.accept ? await loadAcceptances(options.accept) : [],
+    );
+    report.findings = open;
+    report.summary = summarize(open);
     const exitCode = exitCodeFor(report.findings, options.failOn);
-    const markdown = renderSpecMarkdown(report, options.failOn, exitCode);
-    const json = { ...report, failOn: options.failOn, exitCode };
+    const markdown = `${renderSpecMarkdown(report, options.failOn, exitCode)}${acceptedMarkdown(options.accept, accepted, stale)}`;
+    const json = {
+      ...report,
+      ...(options.accept ? { accepted, staleAcceptances: stale } : {}),
+      failOn: options.failOn,
+      exitCode,
+    };
     if (options.out) {
       const written = await writeReports(options.out, "drift-spec", markdown, json);
       io.stderr(`drift:spec: wrote ${written.join(", ")}`);
@@ -120,7 +139,7 @@ export async function main(
     io.stdout(options.format === "json" ? JSON.stringify(json, null, 2) : markdown);
 
     if (values.apply) {
-      if (report.findings.length === 0) {
+      if (differences === 0) {
         io.stderr("drift:spec --apply: nothing to apply, the compared operations match the pinned spec");
       } else {
         const plan = planApply(pinned, upstreams, values.complete);

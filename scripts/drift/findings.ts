@@ -3,8 +3,9 @@
  * convention (0 = nothing that fails the run, 1 = drift that fails it, 2 = the check could not run), and the
  * Markdown/JSON renderers shared by `drift:spec` and `drift:live`.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { parse } from "yaml";
 
 /** How a change affects a client of the pinned spec. */
 export type Level = "breaking" | "risky" | "safe";
@@ -112,7 +113,7 @@ export function findingsMarkdown(findings: readonly Finding[]): string {
       lines.push(`### ${title}`, "", ...table, "");
     }
   }
-  return lines.join("\n");
+  return lines.length > 1 ? lines.join("\n") : "";
 }
 
 /** One line for the top of a report: `**1 breaking**, 2 risky, 14 safe`. */
@@ -140,10 +141,17 @@ export interface CommonOptions {
   failOn: FailOn;
   /** A folder to also write both reports into. */
   out?: string;
+  /** A file of accepted (known) differences: they are reported apart and never fail the run. */
+  accept?: string;
 }
 
 /** Validates `--format`, `--fail-on` and `--out`, naming the option and the accepted values on error. */
-export function commonOptions(values: { format?: string; "fail-on"?: string; out?: string }): CommonOptions {
+export function commonOptions(values: {
+  format?: string;
+  "fail-on"?: string;
+  out?: string;
+  accept?: string;
+}): CommonOptions {
   const format = values.format ?? "md";
   if (format !== "md" && format !== "json") {
     throw new DriftInputError(`--format must be md or json (got ${JSON.stringify(format)})`);
@@ -152,7 +160,12 @@ export function commonOptions(values: { format?: string; "fail-on"?: string; out
   if (failOn !== "breaking" && failOn !== "risky") {
     throw new DriftInputError(`--fail-on must be breaking or risky (got ${JSON.stringify(failOn)})`);
   }
-  return { format, failOn, ...(values.out ? { out: values.out } : {}) };
+  return {
+    format,
+    failOn,
+    ...(values.out ? { out: values.out } : {}),
+    ...(values.accept ? { accept: values.accept } : {}),
+  };
 }
 
 /** Where a command writes: injected so tests run the commands in-process. */
@@ -183,4 +196,107 @@ export function redactUrl(source: string): string {
   } catch {
     return source;
   }
+}
+
+/**
+ * A known difference the team has accepted (the pinned spec states an inference the provider's page does not, say),
+ * identified like a finding. The file is a YAML or JSON list of these; findings copied from a JSON report work as
+ * they are (other keys are ignored).
+ */
+export interface Acceptance {
+  rule: string;
+  operation: string;
+  where: string;
+  /** Absent for a finding without a field. */
+  field?: string;
+  /** Why it is accepted: shown in the report. */
+  reason?: string;
+}
+
+/** Reads an acceptance file; every malformed entry is a {@link DriftInputError} naming its position and key. */
+export async function loadAcceptances(file: string): Promise<Acceptance[]> {
+  let parsed: unknown;
+  try {
+    parsed = parse(await readFile(file, "utf8"));
+  } catch (error) {
+    throw new DriftInputError(`Cannot read the acceptance file ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  if (parsed === null || parsed === undefined) return [];
+  if (!Array.isArray(parsed)) throw new DriftInputError(`${file} must be a list of accepted findings`);
+  return parsed.map((entry, i) => {
+    const e = entry as Record<string, unknown>;
+    for (const key of ["rule", "operation", "where"]) {
+      if (typeof e?.[key] !== "string") {
+        throw new DriftInputError(`${file}: entry ${i + 1} needs a string \`${key}\` (rule, operation, where, field?)`);
+      }
+    }
+    if (e.field !== undefined && typeof e.field !== "string") {
+      throw new DriftInputError(`${file}: entry ${i + 1}: \`field\` must be a string`);
+    }
+    return {
+      rule: String(e.rule),
+      operation: String(e.operation),
+      where: String(e.where),
+      ...(typeof e.field === "string" ? { field: e.field } : {}),
+      ...(typeof e.reason === "string" ? { reason: e.reason } : {}),
+    };
+  });
+}
+
+const identity = (f: { rule: string; operation: string; where: string; field?: string | undefined }) =>
+  JSON.stringify([f.rule, f.operation, f.where, f.field ?? ""]);
+
+/** Splits findings into open and accepted ones; acceptances that matched nothing are stale (prune them). */
+export function applyAcceptances(
+  findings: readonly Finding[],
+  acceptances: readonly Acceptance[],
+): { open: Finding[]; accepted: (Finding & { reason?: string })[]; stale: Acceptance[] } {
+  const byKey = new Map(acceptances.map((a) => [identity(a), a]));
+  const used = new Set<string>();
+  const open: Finding[] = [];
+  const accepted: (Finding & { reason?: string })[] = [];
+  for (const finding of findings) {
+    const acceptance = byKey.get(identity(finding));
+    if (!acceptance) {
+      open.push(finding);
+      continue;
+    }
+    used.add(identity(finding));
+    accepted.push({ ...finding, ...(acceptance.reason ? { reason: acceptance.reason } : {}) });
+  }
+  return { open, accepted, stale: acceptances.filter((a) => !used.has(identity(a))) };
+}
+
+/** The accepted and stale parts of a report, folded (empty when there are none). */
+export function acceptedMarkdown(
+  file: string | undefined,
+  accepted: readonly (Finding & { reason?: string })[],
+  stale: readonly Acceptance[],
+): string {
+  if (!file) return "";
+  const lines: string[] = [""];
+  if (accepted.length > 0) {
+    lines.push(
+      `<details><summary>Accepted (${accepted.length}): known differences listed in ${file}, not counted</summary>`,
+      "",
+      "| Level | Operation | Where | Field | Change | Reason |",
+      "| --- | --- | --- | --- | --- | --- |",
+      ...accepted.map(
+        (f) =>
+          `| ${f.level} | ${code(f.operation)} | ${cell(f.where)} | ${f.field ? code(cell(f.field)) : ""} | ${cell(f.message)} | ${cell(f.reason ?? "")} |`,
+      ),
+      "",
+      "</details>",
+      "",
+    );
+  }
+  if (stale.length > 0) {
+    lines.push(
+      `Stale acceptances in ${file} (they match nothing any more: remove them): ${stale
+        .map((a) => code(`${a.rule} ${a.operation} ${a.where}${a.field ? ` ${a.field}` : ""}`))
+        .join(", ")}.`,
+      "",
+    );
+  }
+  return lines.length > 1 ? lines.join("\n") : "";
 }

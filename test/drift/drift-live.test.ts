@@ -114,6 +114,32 @@ describe("npm run drift:live", () => {
     expect(strict.stderr).toContain(join(out, "drift-live.md"));
   });
 
+  it("moves accepted findings apart: they no longer fail the run", async () => {
+    const accept = join(dir, "live-accept.json");
+    await writeFile(
+      accept,
+      JSON.stringify([
+        { rule: "undocumented-field", operation: "getTaskDetail", where: "response 200", field: "cancel_reason" },
+      ]),
+    );
+    const { stdout } = await runMain([
+      "--recordings",
+      join(fixtures, "drifted"),
+      "--accept",
+      accept,
+      "--format",
+      "json",
+    ]);
+    const report = JSON.parse(stdout);
+    expect(report.accepted.map(row)).toEqual([
+      "risky | undocumented-field | getTaskDetail | response 200 | cancel_reason",
+    ]);
+    expect(report.findings.map(row)).not.toContain(
+      "risky | undocumented-field | getTaskDetail | response 200 | cancel_reason",
+    );
+    expect(report.summary.risky).toBe(3);
+  });
+
   it("exits 2 naming the file and the problem for a malformed recording or one that kept a credential", async () => {
     const bad = join(dir, "bad");
     await cp(join(fixtures, "clean/live-getTaskDetail-400.json"), join(bad, "ok.json"), { recursive: true });

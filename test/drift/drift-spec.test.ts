@@ -142,6 +142,62 @@ describe("npm run drift:spec", () => {
     expect(await readFile(join(out, "drift-spec.md"), "utf8")).toContain("## Spec drift");
   });
 
+  it("against the provider's create page, finds only the pinned spec's deliberate inferences; accepted, they pass", async () => {
+    const page = join(root, "test/drift/fixtures/provider/create-page.yaml");
+    const raw = await runMain([page, "--format", "json"]);
+    expect(raw.code).toBe(1);
+    const rows = JSON.parse(raw.stdout).findings.map(
+      (f: { level: string; rule: string; where: string; field?: string }) =>
+        `${f.level} ${f.rule} ${f.where}${f.field ? ` ${f.field}` : ""}`,
+    );
+    expect(rows).toEqual([
+      "breaking callback-removed callback taskFinished",
+      "breaking response-field-now-optional response 200 id",
+      "breaking response-field-now-optional response 200 status",
+      "safe constraint-widened request body callback_url",
+      "safe constraint-widened request body callback_url",
+      "safe doc-changed response 200",
+      "safe doc-changed response 200",
+    ]);
+    // What the nightly runs: --fail-on risky with the repository's acceptance file.
+    const accepted = join(root, "scripts/drift/accepted.yaml");
+    const nightly = await runMain([page, "--fail-on", "risky", "--accept", accepted, "--format", "json"]);
+    expect(nightly.code).toBe(0);
+    const json = JSON.parse(nightly.stdout);
+    expect(json.summary).toEqual({ breaking: 0, risky: 0, safe: 4 });
+    expect(json.accepted).toHaveLength(3);
+    expect(json.accepted[1]).toMatchObject({ rule: "response-field-now-optional", field: "id", reason: /Inferred/ });
+    expect(json.staleAcceptances).toEqual([]);
+  });
+
+  it("lists acceptances that match nothing as stale, and refuses a malformed acceptance file", async () => {
+    const file = join(dir, "cancelled-accept.yaml");
+    await writeFile(file, stringify(withCancelled()));
+    const accept = join(dir, "accept.yaml");
+    await writeFile(
+      accept,
+      stringify([
+        {
+          rule: "enum-value-added",
+          operation: "getTaskDetail",
+          where: "response 200",
+          field: "status",
+          reason: "handled",
+        },
+        { rule: "status-removed", operation: "getTaskDetail", where: "response 404" },
+      ]),
+    );
+    const { code, stdout } = await runMain([file, "--accept", accept, "--fail-on", "risky"]);
+    expect(code).toBe(1);
+    expect(stdout).toContain("### Risky (2)");
+    expect(stdout).toContain("Accepted (1): known differences listed in");
+    expect(stdout).toMatch(/Stale acceptances in .*accept\.yaml .*`status-removed getTaskDetail response 404`/);
+    await writeFile(accept, stringify([{ rule: "enum-value-added", operation: "getTaskDetail" }]));
+    const bad = await runMain([file, "--accept", accept]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/accept\.yaml: entry 1 needs a string `where`/);
+  });
+
   it("exits 2 with a message naming the problem when the check cannot run", async () => {
     served.set("/docs.html", { type: "text/html", body: "<!doctype html><html><body>API docs</body></html>" });
     const cases: [string[], RegExp][] = [

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -131,8 +132,13 @@ describe(".github/workflows", () => {
     }
     const runs = nightly.jobs.drift.steps.map((s: { run?: string }) => s.run ?? "").join("\n");
     expect(runs).toContain("npm run test:live");
-    expect(runs).toContain("npm run --silent drift:live -- --out drift-reports");
-    expect(runs).toContain("npm run --silent drift:spec -- $KLING_SPEC_URL --fail-on risky --out drift-reports");
+    expect(runs).toContain("npm run --silent drift:live -- --fail-on risky --out drift-reports");
+    expect(runs).toContain(
+      "npm run --silent drift:spec -- $KLING_SPEC_URL --fail-on risky --accept scripts/drift/accepted.yaml --out drift-reports",
+    );
+    // Every file a workflow passes to a drift command exists.
+    for (const [, file] of text.matchAll(/--accept (\S+)/g))
+      expect(existsSync(join(root, String(file))), file).toBe(true);
     // No secret is ever echoed or interpolated into a shell script.
     expect(runs).not.toMatch(/secrets\./);
   });
