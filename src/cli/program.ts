@@ -96,6 +96,7 @@ export function buildProgram(
     .showHelpAfterError("(kling-edit --help shows usage)")
     .addHelpText("after", `\n${HELP_EXIT_CODES}\n\n${ENVIRONMENT}\n\n${EXAMPLES}`)
     .configureOutput({ writeOut: io.writeOut, writeErr: io.writeErr })
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride();
 
   const run = (fn: (command: Command, globals: GlobalOptions, output: Output) => Promise<number>) => {
@@ -170,7 +171,8 @@ export function buildProgram(
 Each step is journaled before it happens (submitting -> submitted -> completed -> downloaded, or failed), so running
 the same command again resumes: finished items are skipped, submitted ones are polled and downloaded, never
 submitted again. An item whose create request was in flight when the process died is reported as unknown and left
-alone unless --resubmit-unknown is given: a duplicate is a second bill. Ctrl-C stops cleanly (twice: at once).
+alone unless --resubmit-unknown is given: a duplicate is a second bill. Ctrl-C stops cleanly and prints the command
+to resume; a second Ctrl-C also abandons create requests in flight (their outcome becomes unknown).
 
 Exit codes: 0 every item downloaded; 2 invalid manifest (nothing sent); 3 the API refused an item; 5 an item gave
 up on a transient fault or has an unknown outcome; 4 only task failures; 130 interrupted.`,
