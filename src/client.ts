@@ -8,7 +8,13 @@ import type { paths } from "../generated/schema.js";
 import { SPEC_SERVER_URL } from "../generated/spec-meta.js";
 import { type Validator, validateTaskDetail, validateVideoGenerationResponse } from "../generated/validators.js";
 import { APIPromise } from "./api-promise.js";
-import { type DownloadBlobResult, downloadBlob, resolveResultUrl } from "./download.js";
+import {
+  type DownloadBlobResult,
+  type DownloadStreamResult,
+  downloadBlob,
+  downloadStream,
+  resolveResultUrl,
+} from "./download.js";
 import {
   APIConnectionError,
   APIError,
@@ -271,6 +277,11 @@ export class KlingClient {
   /** Downloads a result into memory as a `Blob` (browsers; same checks as {@link KlingClient.download}). */
   downloadBlob(taskOrUrl: Task | string, opts: DownloadOptions = {}): Promise<DownloadBlobResult> {
     return downloadBlob(resolveResultUrl(taskOrUrl, opts), { ...opts, fetch: this.#fetch });
+  }
+
+  /** Opens a result as a `ReadableStream` (any runtime), with the same checks, enforced while it is read. */
+  downloadStream(taskOrUrl: Task | string, opts: DownloadOptions = {}): Promise<DownloadStreamResult> {
+    return downloadStream(resolveResultUrl(taskOrUrl, opts), { ...opts, fetch: this.#fetch });
   }
 
   /** A description without secrets. */

@@ -28,6 +28,18 @@ export interface DownloadBlobResult {
   url: string;
 }
 
+/** A download as a stream, for piping into a player, an upload or the File System Access API. */
+export interface DownloadStreamResult {
+  /** The bytes; it errors with a `DownloadError` if the body is cut off or passes `maxBytes`. */
+  stream: ReadableStream<Uint8Array>;
+  /** The announced length (`Content-Length`), or `null`. */
+  total: number | null;
+  /** The result's `Content-Type`, or `null`. */
+  contentType: string | null;
+  /** The URL downloaded. */
+  url: string;
+}
+
 /** Options of the download functions when called without a client. */
 export interface DownloadInternals {
   /** The fetch to use. @default globalThis.fetch */
@@ -200,4 +212,69 @@ export async function downloadBlob(
   } finally {
     scope.dispose();
   }
+}
+
+/**
+ * Opens a result as a stream (any runtime): same checks as the other downloads; the size cap and the
+ * `Content-Length` match are enforced as the stream is read, by erroring it. `timeoutMs` and `signal` cover the
+ * whole read; cancel the stream to stop early.
+ */
+export async function downloadStream(
+  url: string,
+  opts: DownloadOptions & DownloadInternals = {},
+): Promise<DownloadStreamResult> {
+  const scope = new CallScope(opts.signal, opts.timeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS);
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES;
+  let opened: OpenedResult;
+  try {
+    opened = await openResult(url, {
+      fetch: opts.fetch,
+      signal: scope.signal,
+      maxBytes,
+      allowInsecure: opts.allowInsecure ?? false,
+    });
+  } catch (err) {
+    scope.dispose();
+    throw streamFailure(err, scope, url, 0);
+  }
+  const reader = opened.body.getReader();
+  let bytes = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          scope.dispose();
+          if (opened.total !== null && bytes !== opened.total) {
+            controller.error(
+              new DownloadError(`Result was cut off: ${bytes} of ${opened.total} bytes arrived: ${url}`, {
+                reason: "truncated",
+                url,
+              }),
+            );
+          } else controller.close();
+          return;
+        }
+        bytes += value.byteLength;
+        if (bytes > maxBytes) {
+          throw new DownloadError(`Result passed the ${maxBytes}-byte limit (maxBytes): ${url}`, {
+            reason: "too-large",
+            url,
+          });
+        }
+        opts.onProgress?.(bytes, opened.total);
+        controller.enqueue(value);
+      } catch (err) {
+        discard(reader);
+        const failure = streamFailure(err, scope, url, bytes);
+        scope.dispose();
+        controller.error(failure);
+      }
+    },
+    cancel(reason) {
+      scope.dispose();
+      return reader.cancel(reason);
+    },
+  });
+  return { stream, total: opened.total, contentType: opened.response.headers.get("content-type"), url };
 }

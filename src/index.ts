@@ -13,7 +13,9 @@ export {
   DEFAULT_DOWNLOAD_TIMEOUT_MS,
   DEFAULT_MAX_DOWNLOAD_BYTES,
   type DownloadBlobResult,
+  type DownloadStreamResult,
   downloadBlob,
+  downloadStream,
 } from "./download.js";
 // errors.ts
 export {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { announcedLength, checkResultUrl, resolveResultUrl } from "../src/download.js";
-import { APIUserAbortError, createKlingClient, DownloadError, downloadBlob, type Task } from "../src/index.js";
+import {
+  APIUserAbortError,
+  createKlingClient,
+  DownloadError,
+  downloadBlob,
+  downloadStream,
+  type Task,
+} from "../src/index.js";
 import { scriptedFetch, taskDetail } from "./support/fake-fetch.js";
 
 const URL_OK = "https://cdn.example.com/results/out.mp4";
@@ -101,5 +108,41 @@ describe("downloadBlob (browsers)", () => {
     );
     controller.abort();
     expect(await outcome).toBeInstanceOf(APIUserAbortError);
+  });
+});
+
+describe("downloadStream", () => {
+  async function drain(stream: ReadableStream<Uint8Array>): Promise<number> {
+    let n = 0;
+    for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) n += chunk.byteLength;
+    return n;
+  }
+
+  it("streams the bytes with the announced total", async () => {
+    const client = createKlingClient({ apiKey: "k-12345", fetch: scriptedFetch(bodyOf(3000)).fetch });
+    const result = await client.downloadStream(URL_OK);
+    expect(result.total).toBe(3000);
+    expect(result.contentType).toBe("video/mp4");
+    expect(await drain(result.stream)).toBe(3000);
+  });
+
+  it("errors the stream when the body is shorter than announced", async () => {
+    const result = await downloadStream(URL_OK, { fetch: scriptedFetch(bodyOf(100, 200)).fetch });
+    const err = (await drain(result.stream).catch((e: unknown) => e)) as DownloadError;
+    expect(err).toBeInstanceOf(DownloadError);
+    expect(err.reason).toBe("truncated");
+  });
+
+  it("errors the stream past maxBytes", async () => {
+    const result = await downloadStream(URL_OK, { fetch: scriptedFetch(bodyOf(5000, null)).fetch, maxBytes: 10 });
+    const err = (await drain(result.stream).catch((e: unknown) => e)) as DownloadError;
+    expect(err.reason).toBe("too-large");
+  });
+
+  it("refuses an expired link before returning a stream", async () => {
+    const err = await downloadStream(URL_OK, { fetch: scriptedFetch(new Response("", { status: 403 })).fetch }).catch(
+      (e: unknown) => e,
+    );
+    expect((err as DownloadError).reason).toBe("expired");
   });
 });
