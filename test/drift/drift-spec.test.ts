@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { planApply } from "../../scripts/drift/apply.js";
+import { applyPlan, planApply } from "../../scripts/drift/apply.js";
 import { parseSpec } from "../../scripts/drift/load.js";
 import { main } from "../../scripts/drift-spec.js";
 
@@ -311,6 +311,12 @@ describe("drift:spec --apply", () => {
       .update(await readFile(join(copy, "spec/kling-o1-video-edit.yaml")))
       .digest("hex");
     expect(meta).toContain(newHash);
+    // A spec that cannot be generated from: the error says what happened and how to undo it.
+    const plan = planApply(await parseSpec(pinnedText, specFile), [await parseSpec(pinnedText, "same.yaml")], false);
+    const broken = { ...plan, text: "openapi: 3.1.0\npaths: [not, a, map\n" };
+    await expect(applyPlan(broken, join(copy, "spec/kling-o1-video-edit.yaml"), copy)).rejects.toThrow(
+      /spec written, but `npm run generate` failed \(fix the spec, or `git checkout spec\/` to undo\)/,
+    );
     // The real spec is untouched.
     expect(
       createHash("sha256")
