@@ -78,7 +78,10 @@ export interface CompareOptions {
 
 const version = (doc: JsonObject) => (isObject(doc.info) ? String(doc.info.version ?? "") : "");
 
-/** Compares the pinned spec with one or more upstream documents. Throws {@link DriftInputError} when they share no operation. */
+/**
+ * Compares the pinned spec with one or more upstream documents. Throws {@link DriftInputError} when one of them
+ * shares no operation with the pinned spec (unless `complete`).
+ */
 export function compareSpecs(
   pinned: LoadedSpec,
   upstreams: LoadedSpec[],
@@ -128,16 +131,21 @@ export function compareSpecs(
     compareOperation(op, other, findings);
   }
 
-  if (matched.size === 0 && !complete) {
-    const theirs = allUpstream.map((u) => `${u.method} ${u.path}`).join(", ") || "none";
+  // A page that shares nothing is most likely the wrong URL: say so instead of reporting "new operations".
+  const pinnedKeys = new Set(pinnedOps.flatMap((o) => [o.key, `id ${o.operationId}`]));
+  const known = (u: OperationRef) => pinnedKeys.has(u.key) || pinnedKeys.has(`id ${u.operationId}`);
+  upstreamOps.forEach((ops, i) => {
+    if (complete || ops.some(known)) return;
+    const theirs = ops.map((u) => `${u.method} ${u.path}`).join(", ") || "none";
     throw new DriftInputError(
-      `The upstream document(s) share no operation with the pinned spec (upstream has: ${theirs}). ` +
-        "Check the URL, or pass --complete to take the upstream document as the whole API.",
+      `${upstreams[i]?.source} shares no operation with the pinned spec (it has: ${theirs}). ` +
+        "Check the URL, or pass --complete to take the upstream document(s) as the whole API.",
     );
-  }
+  });
 
   for (const u of allUpstream) {
-    if (matched.has(u)) continue;
+    // A second page that repeats an operation is not a new one.
+    if (matched.has(u) || known(u)) continue;
     findings.push({
       level: "safe",
       rule: "operation-added",

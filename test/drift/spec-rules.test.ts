@@ -89,7 +89,11 @@ describe("drift:spec classification, one fixture pair per rule (test/drift/fixtu
       join(fixtures, "other.yaml"),
     );
     expect(() => compareSpecs(pinned, [other])).toThrow(DriftInputError);
-    expect(() => compareSpecs(pinned, [other])).toThrow(/share no operation.*GET \/other.*--complete/);
+    expect(() => compareSpecs(pinned, [other])).toThrow(/other\.yaml shares no operation .*GET \/other.*--complete/);
+    // Also when it is one page among others that do match.
+    expect(() => compareSpecs(pinned, [pinned, other])).toThrow(/other\.yaml shares no operation/);
+    // The same page twice is no error and no "new operation".
+    expect(compareSpecs(pinned, [pinned, pinned]).findings).toEqual([]);
     // With --complete the same document means: every pinned operation was removed.
     const report = compareSpecs(pinned, [other], { complete: true });
     expect(
