@@ -45,6 +45,11 @@ export const npmTest: Benchmark = {
           measure: `${label} wall time`,
           ours: { label, unit: "s", values: [seconds] },
           ...(ctx.smoke ? {} : { target: { on: "ours", op: "<", value: 60 } as const }),
+          ...(vitest
+            ? {
+                note: `vitest's own duration ${vitest}; the rest is lint, typecheck, spec lints, check:generated and build.`,
+              }
+            : {}),
         },
       ],
     };

@@ -4,7 +4,8 @@
  * rebuilds bench/results/latest.{md,json} from the stored results of every benchmark.
  *
  * Options: --rounds N (default 5), --skip NAME (repeatable; BENCH_SKIP=npm-test,mock also works), --smoke (tiny
- * iterations, writes nothing: what test/bench runs), --no-write.
+ * iterations, writes nothing: what test/bench runs), --no-write, --readme (also rewrite README.md's "Benchmarks"
+ * section from the stored results).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -14,7 +15,7 @@ import { parseArgs } from "node:util";
 import { BENCHMARKS } from "./index.js";
 import { describeMachine, machineInfo } from "./lib/machine.js";
 import { ROOT } from "./lib/proc.js";
-import { markdownNotes, markdownTable, textReport } from "./lib/report.js";
+import { markdownNotes, markdownTable, readmeSection, textReport } from "./lib/report.js";
 import { nowMs, summarize, targetMet } from "./lib/stats.js";
 import type { BenchResult } from "./lib/types.js";
 
@@ -35,6 +36,8 @@ export interface RunOptions {
   smoke?: boolean;
   /** Write bench/results/. @default true */
   write?: boolean;
+  /** Also rewrite README.md's "Benchmarks" section from the stored results. @default false */
+  readme?: boolean;
   /** Progress and report output. @default stderr and stdout */
   log?: (message: string) => void;
   print?: (text: string) => void;
@@ -92,12 +95,12 @@ export async function runBenchmarks(options: RunOptions = {}): Promise<{ results
   } finally {
     await rm(tmpDir, { recursive: true, force: true });
   }
-  if (write && !smoke && results.length > 0) await writeLatest(print);
+  if (write && !smoke && results.length > 0) await writeLatest(print, options.readme ?? false);
   return { results, failures };
 }
 
 /** Reads every stored result (in the benchmarks' order) into bench/results/latest.md and latest.json. */
-export async function writeLatest(print: (text: string) => void): Promise<void> {
+export async function writeLatest(print: (text: string) => void, readme = false): Promise<void> {
   const stored: BenchResult[] = [];
   for (const bench of BENCHMARKS) {
     try {
@@ -121,6 +124,20 @@ export async function writeLatest(print: (text: string) => void): Promise<void> 
     "",
   ].join("\n");
   await writeFile(path.join(RESULTS_DIR, "latest.md"), md);
+  if (readme) {
+    // Re-read right before editing: others edit other sections of the README at the same time.
+    const file = path.join(ROOT, "README.md");
+    const text = await readFile(file, "utf8");
+    const start = text.indexOf("\n## Benchmarks\n");
+    const end = text.indexOf("\n## ", start + 1);
+    if (start < 0 || end < 0) throw new Error('README.md has no "## Benchmarks" section followed by another section');
+    const body = readmeSection(
+      stored,
+      BENCHMARKS.map((b) => b.name),
+    );
+    await writeFile(file, `${text.slice(0, start)}\n## Benchmarks\n\n${body}\n${text.slice(end)}`);
+    print("Updated the Benchmarks section of README.md.");
+  }
   await writeFile(path.join(RESULTS_DIR, "latest.json"), `${JSON.stringify(stored, null, 2)}\n`);
   print(`Wrote ${path.relative(ROOT, RESULTS_DIR)}/latest.md and latest.json (${stored.length} benchmarks).`);
 }
@@ -133,11 +150,12 @@ async function main(): Promise<void> {
       skip: { type: "string", multiple: true },
       smoke: { type: "boolean", default: false },
       "no-write": { type: "boolean", default: false },
+      readme: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
-    console.log("npm run bench [-- NAME... [--rounds N] [--skip NAME] [--smoke] [--no-write]]\n");
+    console.log("npm run bench [-- NAME... [--rounds N] [--skip NAME] [--smoke] [--no-write] [--readme]]\n");
     for (const b of BENCHMARKS) console.log(`  ${b.name.padEnd(10)} ${b.title}`);
     return;
   }
@@ -151,6 +169,7 @@ async function main(): Promise<void> {
     rounds,
     smoke: values.smoke,
     write: !values["no-write"],
+    readme: values.readme,
   });
   if (failures.length > 0) process.exitCode = 1;
 }

@@ -93,3 +93,40 @@ export function textReport(result: BenchResult): string {
   for (const note of result.notes) out.push(`  * ${note}`);
   return out.join("\n");
 }
+
+/** The README's "Benchmarks" section body: what the benchmarks are, the latest table, its date and how to reproduce. */
+export function readmeSection(results: readonly BenchResult[], names: readonly string[]): string {
+  const dates = results.map((r) => r.date.slice(0, 10)).sort();
+  const machine = results.at(-1)?.machine;
+  const span = dates[0] === dates.at(-1) ? dates[0] : `${dates[0]} to ${dates.at(-1)}`;
+  const missed = results.flatMap((r) =>
+    r.rows
+      .filter((row) => targetMet(row) === false)
+      .map((row) => `- ${r.name}, ${row.measure}: ${row.note ?? "see bench/results/latest.md"}`),
+  );
+  return [
+    "Performance claims here are measured, against what a user would otherwise pick, side by side in one run on the",
+    "same machine (contenders alternate, several rounds), and reported as median (min-max) with the ratio to that",
+    "baseline. They are benchmarks under `bench/`, never timed assertions in tests (`test/bench/` only runs each one in",
+    "a tiny smoke mode to prove the harness measures and computes its ratios from real samples).",
+    "",
+    "```sh",
+    "npm run bench                       # all, then writes bench/results/latest.md and latest.json",
+    `npm run bench -- polling            # one of: ${names.join(", ")}`,
+    "npm run bench -- --skip npm-test    # without the slow npm test timing (also BENCH_SKIP=npm-test); --rounds N",
+    "```",
+    "",
+    `Latest run: ${span} on ${machine ? describeMachineShort(machine) : "?"} (shared with other work, so expect noise; the ratios are the figures to read).`,
+    "",
+    markdownTable(results),
+    "",
+    ...(missed.length > 0
+      ? ["Missed targets, and what limits them (measured in the same run):", "", ...missed, ""]
+      : []),
+    "Per-benchmark notes (rounds, tools, load generator, findings): [bench/results/latest.md](bench/results/latest.md).",
+  ].join("\n");
+}
+
+function describeMachineShort(m: BenchResult["machine"]): string {
+  return `${m.cores} cores (${m.cpuModel}), Node ${m.node}, load ${m.loadAverage} at start`;
+}
