@@ -7,6 +7,7 @@ import { BENCHMARKS } from "../../bench/index.js";
 import { markdownTable } from "../../bench/lib/report.js";
 import { pairRatios, summarize, targetMet } from "../../bench/lib/stats.js";
 import type { BenchResult, Row } from "../../bench/lib/types.js";
+import { parseWrk } from "../../bench/mock.js";
 import { runBenchmarks } from "../../bench/run.js";
 
 const quiet = { log: () => {}, print: () => {} };
@@ -48,6 +49,41 @@ describe("stats", () => {
     ["no target", { given: row([1], undefined, undefined), want: null }],
   ])("targetMet: %s", (_name, { given, want }) => {
     expect(targetMet(given)).toBe(want);
+  });
+});
+
+describe("wrk output", () => {
+  // Captured from Debian's wrk 4.1.0 against a local server.
+  const ok = `Running 1s test @ http://127.0.0.1:35931/ok
+  1 threads and 10 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   511.71us    1.30ms  24.79ms   94.91%
+    Req/Sec    36.03k    15.69k   48.15k    81.82%
+  39299 requests in 1.10s, 4.65MB read
+Requests/sec:  35736.11
+Transfer/sec:      4.23MB`;
+  it.each([
+    ["all 2xx", { given: ok, want: { rps: 35736.11, bad: 0 } }],
+    [
+      "non-2xx responses count as bad",
+      {
+        given: ok.replace("Requests/sec", "  Non-2xx or 3xx responses: 40542\nRequests/sec"),
+        want: { rps: 35736.11, bad: 40542 },
+      },
+    ],
+    [
+      "socket errors count as bad",
+      {
+        given: ok.replace("Requests/sec", "  Socket errors: connect 1, read 2, write 0, timeout 3\nRequests/sec"),
+        want: { rps: 35736.11, bad: 6 },
+      },
+    ],
+  ])("parseWrk: %s", (_name, { given, want }) => {
+    expect(parseWrk(given)).toEqual(want);
+  });
+
+  it("refuses output without a rate", () => {
+    expect(() => parseWrk("unable to connect to 127.0.0.1:1 Connection refused")).toThrow(/no Requests\/sec/);
   });
 });
 
