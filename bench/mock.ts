@@ -2,7 +2,7 @@
  * 5. Mock server: requests per second on `GET /v1/tasks/{id}` for our mock against Prism (`prism mock` on the same
  * spec) in the same run, and each one's start-up time (spawn to first 200). Both run as compiled JavaScript in their
  * own process (ours transpiled by esbuild file by file, as `tsc` builds dist/; Prism as installed); the load comes
- * from wrk when installed, else autocannon. Target: ours faster on both.
+ * from wrk when installed (/usr/bin/wrk), else autocannon (or with BENCH_LOAD=autocannon). Target: ours faster on both.
  */
 import { constants } from "node:fs";
 import { access, readdir } from "node:fs/promises";
@@ -86,8 +86,10 @@ export const mock: Benchmark = {
     const warmSeconds = ctx.smoke ? 0 : 1;
     // wrk runs whole seconds; smoke mode uses autocannon (always installed) for a fraction of one, and parseWrk is
     // unit-tested on wrk's real output.
+    // BENCH_LOAD=autocannon forces the fallback (what a machine without wrk runs).
     const useWrk =
       !ctx.smoke &&
+      process.env.BENCH_LOAD !== "autocannon" &&
       (await access(WRK, constants.X_OK).then(
         () => true,
         () => false,
