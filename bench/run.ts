@@ -14,7 +14,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { BENCHMARKS } from "./index.js";
 import { describeMachine, machineInfo } from "./lib/machine.js";
-import { ROOT } from "./lib/proc.js";
+import { killAll, ROOT } from "./lib/proc.js";
 import { markdownNotes, markdownTable, readmeSection, textReport } from "./lib/report.js";
 import { nowMs, summarize, targetMet } from "./lib/stats.js";
 import type { BenchResult } from "./lib/types.js";
@@ -143,6 +143,13 @@ export async function writeLatest(print: (text: string) => void, readme = false)
 }
 
 async function main(): Promise<void> {
+  // Ctrl-C: stop the servers, load generators and npm test this run started, then exit.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {

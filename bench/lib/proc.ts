@@ -27,9 +27,12 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-process.once("exit", () => {
+/** Kills every child still running (SIGKILL: used when the bench itself is being stopped). */
+export function killAll(): void {
   for (const child of running) killGroup(child, "SIGKILL");
-});
+}
+
+process.once("exit", killAll);
 
 /** Starts a child that is stopped by {@link stop} (or at exit at the latest). `group`: run it as its own group. */
 export function start(command: string, args: readonly string[], options: SpawnOptions & { group?: boolean } = {}) {
