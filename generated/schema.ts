@@ -238,8 +238,9 @@ export interface components {
              */
             message: string;
         };
+        /** @description Inferred: every error response carries the `error` object (all the provider's examples do). */
         ErrorResponse: {
-            error?: components["schemas"]["ErrorDetail"];
+            error: components["schemas"]["ErrorDetail"];
         };
         ErrorDetail: {
             /** @description HTTP status error code */
@@ -268,9 +269,10 @@ export interface components {
         /**
          * @description The error envelope of the task query operation. Its `error.code` is the integer HTTP status or a string
          *     business code (the provider's 400 example uses `invalid_task_id`).
+         *     Inferred: the `error` object is always present.
          */
         TaskQueryErrorResponse: {
-            error?: {
+            error: {
                 /** @description HTTP status error code, or a string business error code */
                 code?: number | string;
                 /** @description Error description */

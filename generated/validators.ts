@@ -332,6 +332,15 @@ function validate53(data, { instancePath = "", parentData, parentDataProperty, r
     evaluated0.items = void 0;
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.error === void 0) {
+      const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "error" }, message: "must have required property 'error'" };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
     if (data.error !== void 0) {
       if (!validate54(data.error, { instancePath: instancePath + "/error", parentData: data, parentDataProperty: "error", rootData, dynamicAnchors })) {
         vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
@@ -339,11 +348,11 @@ function validate53(data, { instancePath = "", parentData, parentDataProperty, r
       }
     }
   } else {
-    const err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    const err1 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
     if (vErrors === null) {
-      vErrors = [err0];
+      vErrors = [err1];
     } else {
-      vErrors.push(err0);
+      vErrors.push(err1);
     }
     errors++;
   }
@@ -931,7 +940,7 @@ function validate56(data, { instancePath = "", parentData, parentDataProperty, r
 }
 validate56.evaluated = { "dynamicProps": true, "dynamicItems": false };
 var v_TaskQueryErrorResponse = validate64;
-var schema26 = { "type": "object", "description": "The error envelope of the task query operation. Its `error.code` is the integer HTTP status or a string\nbusiness code (the provider's 400 example uses `invalid_task_id`).", "properties": { "error": { "type": "object", "properties": { "code": { "type": ["integer", "string"], "description": "HTTP status error code, or a string business error code" }, "message": { "type": "string", "description": "Error description" }, "type": { "type": "string", "description": "Error type" }, "param": { "type": "string", "description": "Related parameter name" }, "fallback_suggestion": { "type": "string", "description": "Suggestion for error resolution" } } } } };
+var schema26 = { "type": "object", "description": "The error envelope of the task query operation. Its `error.code` is the integer HTTP status or a string\nbusiness code (the provider's 400 example uses `invalid_task_id`).\nInferred: the `error` object is always present.", "required": ["error"], "properties": { "error": { "type": "object", "properties": { "code": { "type": ["integer", "string"], "description": "HTTP status error code, or a string business error code" }, "message": { "type": "string", "description": "Error description" }, "type": { "type": "string", "description": "Error type" }, "param": { "type": "string", "description": "Related parameter name" }, "fallback_suggestion": { "type": "string", "description": "Suggestion for error resolution" } } } } };
 function validate64(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
   let vErrors = null;
   let errors = 0;
@@ -943,24 +952,22 @@ function validate64(data, { instancePath = "", parentData, parentDataProperty, r
     evaluated0.items = void 0;
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.error === void 0) {
+      const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "error" }, message: "must have required property 'error'" };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
     if (data.error !== void 0) {
       let data0 = data.error;
       if (data0 && typeof data0 == "object" && !Array.isArray(data0)) {
         if (data0.code !== void 0) {
           let data1 = data0.code;
           if (!(typeof data1 == "number" && (!(data1 % 1) && !isNaN(data1)) && isFinite(data1)) && typeof data1 !== "string") {
-            const err0 = { instancePath: instancePath + "/error/code", schemaPath: "#/properties/error/properties/code/type", keyword: "type", params: { type: schema26.properties.error.properties.code.type }, message: "must be integer,string" };
-            if (vErrors === null) {
-              vErrors = [err0];
-            } else {
-              vErrors.push(err0);
-            }
-            errors++;
-          }
-        }
-        if (data0.message !== void 0) {
-          if (typeof data0.message !== "string") {
-            const err1 = { instancePath: instancePath + "/error/message", schemaPath: "#/properties/error/properties/message/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            const err1 = { instancePath: instancePath + "/error/code", schemaPath: "#/properties/error/properties/code/type", keyword: "type", params: { type: schema26.properties.error.properties.code.type }, message: "must be integer,string" };
             if (vErrors === null) {
               vErrors = [err1];
             } else {
@@ -969,9 +976,9 @@ function validate64(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
           }
         }
-        if (data0.type !== void 0) {
-          if (typeof data0.type !== "string") {
-            const err2 = { instancePath: instancePath + "/error/type", schemaPath: "#/properties/error/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+        if (data0.message !== void 0) {
+          if (typeof data0.message !== "string") {
+            const err2 = { instancePath: instancePath + "/error/message", schemaPath: "#/properties/error/properties/message/type", keyword: "type", params: { type: "string" }, message: "must be string" };
             if (vErrors === null) {
               vErrors = [err2];
             } else {
@@ -980,9 +987,9 @@ function validate64(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
           }
         }
-        if (data0.param !== void 0) {
-          if (typeof data0.param !== "string") {
-            const err3 = { instancePath: instancePath + "/error/param", schemaPath: "#/properties/error/properties/param/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+        if (data0.type !== void 0) {
+          if (typeof data0.type !== "string") {
+            const err3 = { instancePath: instancePath + "/error/type", schemaPath: "#/properties/error/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string" };
             if (vErrors === null) {
               vErrors = [err3];
             } else {
@@ -991,9 +998,9 @@ function validate64(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
           }
         }
-        if (data0.fallback_suggestion !== void 0) {
-          if (typeof data0.fallback_suggestion !== "string") {
-            const err4 = { instancePath: instancePath + "/error/fallback_suggestion", schemaPath: "#/properties/error/properties/fallback_suggestion/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+        if (data0.param !== void 0) {
+          if (typeof data0.param !== "string") {
+            const err4 = { instancePath: instancePath + "/error/param", schemaPath: "#/properties/error/properties/param/type", keyword: "type", params: { type: "string" }, message: "must be string" };
             if (vErrors === null) {
               vErrors = [err4];
             } else {
@@ -1002,22 +1009,33 @@ function validate64(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
           }
         }
+        if (data0.fallback_suggestion !== void 0) {
+          if (typeof data0.fallback_suggestion !== "string") {
+            const err5 = { instancePath: instancePath + "/error/fallback_suggestion", schemaPath: "#/properties/error/properties/fallback_suggestion/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err5];
+            } else {
+              vErrors.push(err5);
+            }
+            errors++;
+          }
+        }
       } else {
-        const err5 = { instancePath: instancePath + "/error", schemaPath: "#/properties/error/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+        const err6 = { instancePath: instancePath + "/error", schemaPath: "#/properties/error/type", keyword: "type", params: { type: "object" }, message: "must be object" };
         if (vErrors === null) {
-          vErrors = [err5];
+          vErrors = [err6];
         } else {
-          vErrors.push(err5);
+          vErrors.push(err6);
         }
         errors++;
       }
     }
   } else {
-    const err6 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    const err7 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
     if (vErrors === null) {
-      vErrors = [err6];
+      vErrors = [err7];
     } else {
-      vErrors.push(err6);
+      vErrors.push(err7);
     }
     errors++;
   }

@@ -259,6 +259,11 @@ const responseRules: [string, { validate: (d: unknown) => boolean; given: unknow
     "task: progress <= 100",
     { validate: validateTaskDetail, given: { ...completed, progress: 150 }, pointer: "/progress" },
   ],
+  ["error: the envelope is present", { validate: validateErrorResponse, given: { message: "x" }, pointer: "" }],
+  [
+    "task error: the envelope is present",
+    { validate: validateTaskQueryErrorResponse, given: { message: "x" }, pointer: "" },
+  ],
   [
     "error: code is an integer",
     { validate: validateErrorResponse, given: { error: { code: "400" } }, pointer: "/error/code" },

@@ -50,7 +50,13 @@ describe("checkExchange", () => {
     ],
     [
       "an error without the envelope",
-      { given: exchange("getTaskDetail", 404, { message: "nope" }), want: [["error-envelope", "/body/error"]] },
+      {
+        given: exchange("getTaskDetail", 404, { message: "nope" }),
+        want: [
+          ["schema:required", "/body/error"],
+          ["error-envelope", "/body/error"],
+        ],
+      },
     ],
     [
       "an integer error.code that is not the status",
