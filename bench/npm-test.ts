@@ -33,6 +33,13 @@ export const npmTest: Benchmark = {
     const tests = /^\s*Tests\s+([^\n]*)/m.exec(stdout)?.[1]?.trim();
     const files = /^\s*Test Files\s+([^\n]*)/m.exec(stdout)?.[1]?.trim();
     const vitest = /^\s*Duration\s+([\d.]+\s*m?s)/m.exec(stdout)?.[1];
+    // Per-file lines: " ✓ test/cli/commands.test.ts (21 tests) 7801ms".
+    const slowest = [...stdout.matchAll(/^\s*[✓×❯]\s+(\S+\.test\.ts)\s+\([^)]*\)\s+(\d+)ms/gm)]
+      .map((m) => ({ file: m[1] as string, ms: Number(m[2]) }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 4)
+      .map((f) => `${f.file} ${(f.ms / 1000).toFixed(1)} s`)
+      .join(", ");
     return {
       runs: "1 run",
       notes: [
@@ -47,7 +54,7 @@ export const npmTest: Benchmark = {
           ...(ctx.smoke ? {} : { target: { on: "ours", op: "<", value: 60 } as const }),
           ...(vitest
             ? {
-                note: `vitest's own duration ${vitest}; the rest is lint, typecheck, spec lints, check:generated and build.`,
+                note: `vitest's own duration ${vitest} (slowest files: ${slowest || "?"}); the rest is lint, typecheck, spec lints, check:generated and build.`,
               }
             : {}),
         },
