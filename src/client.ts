@@ -3,7 +3,7 @@
  * parsing) that adds what the API's users need around it: the key, pre-flight validation, the total deadline,
  * retries that never duplicate a billed create, response validation, typed errors, polling and downloads.
  */
-import createClient, { type Client, type Middleware } from "openapi-fetch";
+import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "../generated/schema.js";
 import { SPEC_SERVER_URL } from "../generated/spec-meta.js";
 import { type Validator, validateTaskDetail, validateVideoGenerationResponse } from "../generated/validators.js";
@@ -28,7 +28,7 @@ import {
 } from "./errors.js";
 import { REDACTED, redactDeep, redactHeaders, redactText } from "./internal/redact.js";
 import { CallScope, sleep } from "./internal/scope.js";
-import { type Logger, leveledLogger } from "./logger.js";
+import { type LeveledLogger, leveledLogger } from "./logger.js";
 import { DEFAULT_WAIT_TIMEOUT_MS, nextPollDelayMs, type PollState } from "./poll.js";
 import {
   type AttemptOutcome,
@@ -134,7 +134,7 @@ interface Operation<T> {
   call(init: {
     signal: AbortSignal;
     headers: Record<string, string>;
-    middleware: Middleware[];
+    fetch: (request: Request) => Promise<Response>;
   }): Promise<{ data?: unknown; error?: unknown; response: Response }>;
 }
 
@@ -238,7 +238,7 @@ export class KlingClient {
   readonly #apiKey: string | undefined;
   readonly #fetch: typeof fetch;
   readonly #api: Client<paths>;
-  readonly #log: Logger;
+  readonly #log: LeveledLogger;
 
   constructor(options: ClientOptions = {}) {
     this.#apiKey = options.apiKey ?? readEnv("KLING_API_KEY");
@@ -378,20 +378,21 @@ export class KlingClient {
       for (let attempt = 0; ; attempt++) {
         scope.throwIfAborted(what);
         let captured: Response | undefined;
-        const capture: Middleware = {
-          onResponse({ response }) {
-            captured = response;
-          },
+        // openapi-fetch parses the body itself; keep the Response so a body that fails to parse can still be
+        // described (status, content type). A per-request fetch, not a middleware: middleware costs every call.
+        const fetchAndCapture = async (request: Request) => {
+          captured = await this.#fetch(request);
+          return captured;
         };
         let failure: KlingError;
         let outcome: AttemptOutcome;
         let hintMs: number | null = null;
-        this.#log.debug(`${what} (attempt ${attempt + 1})`, {
-          headers: redactHeaders(headers),
-        });
+        if (this.#log.enabled("debug")) {
+          this.#log.debug(`${what} (attempt ${attempt + 1})`, { headers: redactHeaders(headers) });
+        }
         try {
           const { data, error, response } = await raceAbort(
-            op.call({ signal: scope.signal, headers, middleware: [capture] }),
+            op.call({ signal: scope.signal, headers, fetch: fetchAndCapture }),
             scope.signal,
           );
           const requestId = requestIdOf(response);

@@ -17,6 +17,11 @@ const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, o
 /** The level used when a logger is given without `logLevel`. */
 export const DEFAULT_LOG_LEVEL: LogLevel = "info";
 
+/** A wrapped logger that can also say whether a level is on, so costly details are built only when they are used. */
+export interface LeveledLogger extends Logger {
+  enabled(level: Exclude<LogLevel, "off">): boolean;
+}
+
 /**
  * Wraps a logger: drops lines below `level`, removes the secrets from every message and detail, and swallows a
  * logger's own exceptions (a broken logger must not break a request).
@@ -25,11 +30,12 @@ export function leveledLogger(
   logger: Logger | undefined,
   level: LogLevel = DEFAULT_LOG_LEVEL,
   secrets: () => readonly (string | undefined)[] = () => [],
-): Logger {
+): LeveledLogger {
+  const enabled = (method: Exclude<LogLevel, "off">) => logger !== undefined && RANK[method] >= RANK[level];
   const emit =
     (method: Exclude<LogLevel, "off">) =>
     (message: string, details?: Record<string, unknown>): void => {
-      if (!logger || RANK[method] < RANK[level]) return;
+      if (!logger || !enabled(method)) return;
       const s = secrets();
       try {
         if (details === undefined) logger[method](redactText(message, s));
@@ -38,5 +44,5 @@ export function leveledLogger(
         // ignore: logging is best effort
       }
     };
-  return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
+  return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error"), enabled };
 }
