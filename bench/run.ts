@@ -5,7 +5,7 @@
  *
  * Options: --rounds N (default 5), --skip NAME (repeatable; BENCH_SKIP=npm-test,mock also works), --smoke (tiny
  * iterations, writes nothing: what test/bench runs), --no-write, --readme (also rewrite README.md's "Benchmarks"
- * section from the stored results).
+ * section from the stored results), --render-only (re-render those from the stored results without measuring).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -158,12 +158,20 @@ async function main(): Promise<void> {
       smoke: { type: "boolean", default: false },
       "no-write": { type: "boolean", default: false },
       readme: { type: "boolean", default: false },
+      "render-only": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
-    console.log("npm run bench [-- NAME... [--rounds N] [--skip NAME] [--smoke] [--no-write] [--readme]]\n");
+    console.log(
+      "npm run bench [-- NAME... [--rounds N] [--skip NAME] [--smoke] [--no-write] [--readme] [--render-only]]\n",
+    );
     for (const b of BENCHMARKS) console.log(`  ${b.name.padEnd(10)} ${b.title}`);
+    return;
+  }
+  if (values["render-only"]) {
+    // Re-render latest.md (and the README with --readme) from the stored results, measuring nothing.
+    await writeLatest((t) => console.log(t), values.readme);
     return;
   }
   const rounds = values.rounds === undefined ? DEFAULT_ROUNDS : Number(values.rounds);

@@ -18,10 +18,10 @@ export function formatMeasure(m: Measure): string {
   return `${fmt(s.median)}${unit} (${fmt(s.min)}-${fmt(s.max)})`;
 }
 
-/** `1.04x (0.98-1.10)`. */
-export function formatRatio(values: readonly number[]): string {
+/** `1.04x (0.98-1.10)`; `digits` 3 where 2 would round a miss onto its target (1.052 shown as 1.05 against 1.05). */
+export function formatRatio(values: readonly number[], digits = 2): string {
   const s = summarize(values);
-  const r = (v: number) => v.toFixed(v >= 10 ? 1 : 2);
+  const r = (v: number) => v.toFixed(v >= 10 ? 1 : digits);
   return s.min === s.max ? `${r(s.median)}x` : `${r(s.median)}x (${r(s.min)}-${r(s.max)})`;
 }
 
@@ -31,6 +31,12 @@ export function formatTarget(target: Target | undefined, row: Row): string {
   const op = target.op === "<=" ? "≤" : target.op === ">=" ? "≥" : target.op;
   const text = target.on === "ratio" ? `${op} ${target.value}x` : `${op} ${fmt(target.value)} ${row.ours.unit}`;
   return target.of === "max" ? `${text}, each` : text;
+}
+
+/** 3 decimals when the 2-decimal median would read as exactly the ratio target. */
+function ratioDigits(row: Row): number {
+  if (!row.ratio || row.target?.on !== "ratio") return 2;
+  return Number(summarize(row.ratio).median.toFixed(2)) === row.target.value ? 3 : 2;
 }
 
 function metText(row: Row): string {
@@ -54,7 +60,7 @@ export function markdownTable(results: readonly BenchResult[], include: (row: Ro
         row.measure,
         `${row.ours.label}: ${formatMeasure(row.ours)}`,
         baseline,
-        row.ratio ? formatRatio(row.ratio) : "",
+        row.ratio ? formatRatio(row.ratio, ratioDigits(row)) : "",
         formatTarget(row.target, row),
         metText(row),
       ];
@@ -83,7 +89,7 @@ export function textReport(result: BenchResult): string {
   for (const row of result.rows) {
     const parts = [`  ${row.measure}`, `    ours     ${row.ours.label}: ${formatMeasure(row.ours)}`];
     if (row.baseline) parts.push(`    baseline ${row.baseline.label}: ${formatMeasure(row.baseline)}`);
-    if (row.ratio) parts.push(`    ratio    ${formatRatio(row.ratio)}`);
+    if (row.ratio) parts.push(`    ratio    ${formatRatio(row.ratio, ratioDigits(row))}`);
     if (row.target) {
       parts.push(`    target   ${formatTarget(row.target, row)}: ${targetMet(row) ? "met" : "MISSED"}`);
     }
