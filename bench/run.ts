@@ -138,7 +138,9 @@ export async function writeLatest(print: (text: string) => void, readme = false)
     await writeFile(file, `${text.slice(0, start)}\n## Benchmarks\n\n${body}\n${text.slice(end)}`);
     print("Updated the Benchmarks section of README.md.");
   }
-  await writeFile(path.join(RESULTS_DIR, "latest.json"), `${JSON.stringify(stored, null, 2)}\n`);
+  // Per-item details (each simulated task) stay in NAME.json only.
+  const summary = stored.map(({ details: _details, ...rest }) => rest);
+  await writeFile(path.join(RESULTS_DIR, "latest.json"), `${JSON.stringify(summary, null, 2)}\n`);
   print(`Wrote ${path.relative(ROOT, RESULTS_DIR)}/latest.md and latest.json (${stored.length} benchmarks).`);
 }
 
