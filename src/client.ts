@@ -26,7 +26,7 @@ import {
   RequestValidationError,
   TaskFailedError,
 } from "./errors.js";
-import { REDACTED, redactDeep, redactHeaders, redactText } from "./internal/redact.js";
+import { containsSecret, REDACTED, redactDeep, redactHeaders, redactText } from "./internal/redact.js";
 import { CallScope, sleep } from "./internal/scope.js";
 import { type LeveledLogger, leveledLogger } from "./logger.js";
 import { DEFAULT_WAIT_TIMEOUT_MS, nextPollDelayMs, type PollState } from "./poll.js";
@@ -433,7 +433,10 @@ export class KlingClient {
           failure = new APIConnectionError(
             `Connection failed${code ? ` (${code})` : ""}${after}: ${what}: ${message}`,
             {
-              cause: err instanceof Error && message !== err.message ? sanitizedCopy(err, message, code) : err,
+              cause:
+                err instanceof Error && (message !== err.message || containsSecret(err, secrets))
+                  ? sanitizedCopy(err, message, code)
+                  : err,
               code,
             },
           );

@@ -607,4 +607,29 @@ describe("secrets", () => {
     expect(err.message).not.toContain(KEY);
     expect(JSON.stringify(err)).not.toContain(KEY);
   });
+  it("redacts a key read with a trailing newline, which fetch trims before sending (and the server echoes)", async () => {
+    // fs.readFileSync("key.txt", "utf8") keeps the newline; Headers strips it, so the echo is of the trimmed key.
+    const echo = (request: Request) =>
+      json(401, {
+        error: { code: 401, message: `Invalid token ${request.headers.get("authorization")}`, type: "x" },
+      });
+    const { client: c } = client([echo], { apiKey: `${KEY}\n`, maxRetries: 0 });
+    const err = (await c.tasks.get(TASK_ID).catch((e: unknown) => e)) as AuthenticationError;
+    expect(err).toBeInstanceOf(AuthenticationError);
+    for (const text of [err.message, JSON.stringify(err), inspect(err, { depth: 10 })]) {
+      expect(text).not.toContain(KEY);
+    }
+  });
+
+  it("keeps the key out of a connection error's deeper causes (wrappers that put the request in their errors)", async () => {
+    const inner = Object.assign(new Error("proxy refused the request"), {
+      code: "ECONNRESET",
+      config: { headers: { Authorization: `Bearer ${KEY}` } },
+    });
+    const { client: c } = client([new TypeError("fetch failed", { cause: inner })], { maxRetries: 0 });
+    const err = (await c.tasks.get(TASK_ID).catch((e: unknown) => e)) as APIConnectionError;
+    expect(err).toBeInstanceOf(APIConnectionError);
+    expect(err.code).toBe("ECONNRESET");
+    expect(inspect(err, { depth: 10 })).not.toContain(KEY);
+  });
 });
