@@ -270,7 +270,13 @@ export async function downloadCommand(
   checkWritable(opts.out);
   return withSession(globals, output, async (ctx) => {
     const task = await ctx.session.client.tasks.get(taskId, { signal: ctx.session.interrupts.stop.signal });
-    if (task.status === "failed") throw new TaskFailedError(task);
+    if (task.status === "failed") {
+      // The task is known: end with its `task` event (as wait does), not a bare `error` event.
+      const error = new TaskFailedError(task);
+      finalTask(output, task, EXIT.taskFailed, { error: errorJson(error, EXIT.taskFailed) });
+      output.warn(errorLines(error).join("\n"));
+      throw new ReportedExit(EXIT.taskFailed);
+    }
     if (task.status !== "completed") {
       finalTask(output, task, EXIT.usage);
       output.warn(

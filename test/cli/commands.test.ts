@@ -267,6 +267,28 @@ describe.concurrent("exit codes of failures, and the key never printed", () => {
     }
   });
 
+  it("download of a failed task: exit 4, and with --json the last line is the task event the README promises", async () => {
+    const failing = await mockServer({ scenario: "fails" });
+    try {
+      const created = await runCli([...apiArgs(failing, KEY), "--json", "edit", ...EDIT_FLAGS, "--wait"]);
+      expect(created.code).toBe(4);
+      const id = (jsonLines(created.stdout).at(-1) as { task: { id: string } }).task.id;
+      const out = path.join(dir, "failed.mp4");
+      const run = await runCli([...apiArgs(failing, KEY), "--json", "download", id, "--out", out]);
+      expect(run.code).toBe(4);
+      expect(run.stderr).toContain("video_download_failed");
+      expect(jsonLines(run.stdout).at(-1)).toMatchObject({
+        event: "task",
+        exitCode: 4,
+        task: { id, status: "failed" },
+        error: { exitCode: 4 },
+      });
+      expect(fs.existsSync(out)).toBe(false);
+    } finally {
+      await failing.close();
+    }
+  });
+
   it("3 on 401, printing the API's message and request id, never the key (flag or environment)", async () => {
     const strict = await mockServer({ apiKey: "the-right-key" });
     try {
