@@ -55,7 +55,18 @@ export function createNodeCallbackListener(
   opts: HandleCallbackOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    handleCallback(toWebRequest(req), opts)
+    let request: Request;
+    try {
+      request = toWebRequest(req);
+    } catch (err) {
+      // Node accepts requests the Fetch API refuses (a Host that is not a host name, TRACE): thrown here, the error
+      // would escape the listener as an uncaught exception and take the whole server down.
+      opts.logger?.warn(`callback rejected (400): ${(err as Error).message}`);
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { code: 400, message: "Malformed request", type: "invalid_request_error" } }));
+      return;
+    }
+    handleCallback(request, opts)
       .then((response) => sendWebResponse(res, response))
       .catch((err: unknown) => {
         opts.logger?.error(`callback listener failed: ${(err as Error).message}`);

@@ -1,5 +1,5 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryCallbackStore, type Task } from "../src/index.js";
 import { createNodeCallbackListener, toWebRequest } from "../src/node.js";
@@ -48,6 +48,33 @@ describe("createNodeCallbackListener on a real node:http server", () => {
     expect(get.status).toBe(405);
     expect(get.headers.get("allow")).toBe("POST");
     expect(received).toHaveLength(1);
+  });
+});
+
+/** Sends raw bytes to the listener and resolves with the status line (no fetch: it cannot send these requests). */
+function rawStatusLine(request: string): Promise<string> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), "127.0.0.1", () => socket.write(request));
+    socket.once("data", (data) => {
+      resolve(data.toString("latin1").split("\r\n")[0] ?? "");
+      socket.destroy();
+    });
+    socket.once("error", reject);
+    socket.once("close", () => reject(new Error("connection closed without a response")));
+  });
+}
+
+describe("createNodeCallbackListener and requests the Fetch API cannot represent", () => {
+  // Both used to throw inside the listener: an uncaught exception that takes the whole server down.
+  it("answers 400 to a Host header that is not a host name", async () => {
+    const line = await rawStatusLine("POST /webhooks/kling HTTP/1.1\r\nHost: a b\r\nContent-Length: 2\r\n\r\n{}");
+    expect(line).toBe("HTTP/1.1 400 Bad Request");
+  });
+
+  it("answers 400 to a method fetch forbids (TRACE)", async () => {
+    const line = await rawStatusLine("TRACE /webhooks/kling HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    expect(line).toBe("HTTP/1.1 400 Bad Request");
   });
 });
 
