@@ -59,6 +59,12 @@ export class MemoryCallbackStore implements CallbackStore {
 /** Shared by every handler without its own store, so a retry is a duplicate however the handler was created. */
 const defaultStore = new MemoryCallbackStore();
 
+/**
+ * Deliveries being handled in this process, per store: a retry that arrives meanwhile (the API gives up on a slow
+ * delivery after 10 s) waits for the first one's outcome instead of being acknowledged as a duplicate at once.
+ */
+const inFlight = new WeakMap<CallbackStore, Map<string, Promise<boolean>>>();
+
 /** The idempotency key of a callback: the same task in the same status is one event. */
 export function callbackKey(task: Pick<Task, "id" | "status">): string {
   return `${task.id}:${task.status}`;
@@ -207,15 +213,34 @@ export async function handleCallback(request: Request, opts: HandleCallbackOptio
   }
   const store = opts.store ?? defaultStore;
   const key = callbackKey(task);
-  if (!(await store.claim(key))) return reply(200, { received: true, duplicate: true });
+  const handlerFailed = () =>
+    reply(500, { error: { code: 500, message: "Handler failed", type: "internal_server_error" } });
+  const running = inFlight.get(store) ?? new Map<string, Promise<boolean>>();
+  inFlight.set(store, running);
+  const earlier = running.get(key);
+  // A 2xx here before the first delivery succeeded would lose the event if it then failed: answer as it does.
+  if (earlier) return (await earlier) ? reply(200, { received: true, duplicate: true }) : handlerFailed();
+  let handled = false;
+  let settle: (ok: boolean) => void = () => {};
+  running.set(key, new Promise<boolean>((resolve) => (settle = resolve)));
   try {
-    await opts.onTask(task);
-  } catch (err) {
-    await store.release(key);
-    logger?.error(`callback handler failed for ${key}: ${(err as Error).message}`);
-    return reply(500, { error: { code: 500, message: "Handler failed", type: "internal_server_error" } });
+    if (!(await store.claim(key))) {
+      handled = true;
+      return reply(200, { received: true, duplicate: true });
+    }
+    try {
+      await opts.onTask(task);
+    } catch (err) {
+      await store.release(key);
+      logger?.error(`callback handler failed for ${key}: ${(err as Error).message}`);
+      return handlerFailed();
+    }
+    handled = true;
+    return reply(200, { received: true });
+  } finally {
+    running.delete(key);
+    settle(handled);
   }
-  return reply(200, { received: true });
 }
 
 /** A `(request) => Promise<Response>` handler with fixed options, for frameworks that take one. */

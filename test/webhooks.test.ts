@@ -91,6 +91,27 @@ describe("handleCallback", () => {
     expect(calls).toBe(1);
   });
 
+  it("does not acknowledge a retry that arrives while the first delivery is still handled and then fails", async () => {
+    // The API gives up on a slow delivery after 10 s and retries: a 200 "duplicate" for that retry, followed by the
+    // first handler failing, would lose the event (the API stops retrying after a 2xx).
+    const store = new MemoryCallbackStore();
+    let fail: (err: Error) => void = () => {};
+    const onTask = vi
+      .fn()
+      .mockImplementationOnce(() => new Promise<void>((_resolve, reject) => (fail = reject)))
+      .mockResolvedValueOnce(undefined);
+    const first = handleCallback(post(completed), { onTask, store });
+    await vi.waitFor(() => expect(onTask).toHaveBeenCalledTimes(1));
+    const retry = handleCallback(post(completed), { onTask, store });
+    // Reading an in-memory body takes only microtasks: by the next macrotask the retry has met the first delivery.
+    await new Promise((resolve) => setImmediate(resolve));
+    fail(new Error("db down"));
+    expect((await first).status).toBe(500);
+    expect((await retry).status).toBe(500);
+    expect((await handleCallback(post(completed), { onTask, store })).status).toBe(200);
+    expect(onTask).toHaveBeenCalledTimes(2);
+  });
+
   it("answers 500 when the handler throws, and handles the API's retry", async () => {
     const store = new MemoryCallbackStore();
     const onTask = vi.fn().mockRejectedValueOnce(new Error("db down")).mockResolvedValueOnce(undefined);
