@@ -480,7 +480,12 @@ export class KlingClient {
     }
     if (this.validateResponses === false || op.validate(data)) return data as T;
     const issues = op.validate.errors ?? [];
-    const message = `Response breaks the spec (${op.schema}: ${formatIssues(op.validate)}): ${what}`;
+    // A 2xx to a create means a billed task exists: say so, with its id if the body has one, or the caller resubmits.
+    const id = (data as { id?: unknown } | null)?.id;
+    const createdNote = op.idempotent
+      ? ""
+      : ` (the task was created${typeof id === "string" ? `: id ${id}` : ""}; poll it with tasks.get rather than resubmitting)`;
+    const message = `Response breaks the spec (${op.schema}: ${formatIssues(op.validate)}): ${what}${createdNote}`;
     if (this.validateResponses === "warn") {
       this.#log.warn(message, { issues });
       return data as T;

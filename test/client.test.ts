@@ -244,6 +244,16 @@ describe("response validation", () => {
     expect(err.message).toMatch(/\/status must be equal to one of the allowed values/);
   });
 
+  it("says a create whose 2xx body breaks the spec did create a task, and names its id", async () => {
+    // The task exists and is billed: without its id the caller can neither poll it nor know not to resubmit.
+    const { fake, client: c } = client([json(200, { ...created, status: "queued" })]);
+    const err = (await c.edits.create(params).catch((e: unknown) => e)) as ContractViolationError;
+    expect(err).toBeInstanceOf(ContractViolationError);
+    expect(err.message).toContain(TASK_ID);
+    expect(err.message).toMatch(/created/);
+    expect(fake.requests).toHaveLength(1);
+  });
+
   it("catches a completed task without results (the spec's if/then rule)", async () => {
     const { client: c } = client([json(200, { ...taskDetail("completed"), results: undefined })]);
     await expect(c.tasks.get(TASK_ID)).rejects.toThrow(/must have required property 'results'/);
