@@ -80,13 +80,21 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
 /** The wait the API's `fallback_suggestion` asks for ("retry after 60 seconds"), in ms; `null` for other text. */
 export function parseRetrySuggestion(text: string | null | undefined): number | null {
   if (!text) return null;
-  const m =
-    /retry\s+(?:after|in)\s+(\d+(?:\.\d+)?)\s*(?:(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?)\b)?/i.exec(text);
+  const m = /retry\s+(?:after|in)\s+(\d+(?:\.\d+)?)\s*([a-z]*)/i.exec(text);
   if (!m) return null;
   const n = Number(m[1]);
-  const unit = (m[2] ?? "s").toLowerCase();
-  const factor = unit.startsWith("ms") || unit.startsWith("milli") ? 1 : unit.startsWith("m") ? 60_000 : 1000;
-  return Math.round(n * factor);
+  const unit = (m[2] || "s").toLowerCase();
+  // Any other word after the number ("2 days") is a unit we cannot convert: no hint beats a wrong one.
+  const factor = /^(ms|milliseconds?)$/.test(unit)
+    ? 1
+    : /^(s|secs?|seconds?)$/.test(unit)
+      ? 1000
+      : /^(m|mins?|minutes?)$/.test(unit)
+        ? 60_000
+        : /^(h|hrs?|hours?)$/.test(unit)
+          ? 3_600_000
+          : null;
+  return factor === null ? null : Math.round(n * factor);
 }
 
 /** The server's hint, preferring the standard header to the prose suggestion. */

@@ -98,6 +98,9 @@ describe("parseRetrySuggestion", () => {
     ["minutes", { given: "retry after 1 minute", want: 60_000 }],
     ["milliseconds", { given: "retry after 250 ms", want: 250 }],
     ["no unit means seconds", { given: "retry after 7", want: 7000 }],
+    // Read as seconds, "2 hours" made a 2 s wait out of a 2 h one (and a retry the server said not to make).
+    ["hours", { given: "retry after 2 hours", want: 7_200_000 }],
+    ["a unit it does not know is no hint", { given: "retry after 2 days", want: null }],
     ["other suggestions", { given: "try again later", want: null }],
     ["a billing URL", { given: "https://ai.odkkk.com/apiv1/dashboard/billing", want: null }],
     ["absent", { given: undefined, want: null }],
