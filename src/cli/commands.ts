@@ -119,15 +119,27 @@ export async function waitCommand(
       { id: taskId, status: "pending" },
       opts.out,
       opts.timeout === undefined ? undefined : opts.timeout * 1000,
+      false,
     ),
   );
 }
 
-/** Waits for a task, then downloads its result when `out` is given. */
-async function waitAndSave(ctx: Ctx, start: TaskDetail, out: string | undefined, timeoutMs?: number): Promise<number> {
+/**
+ * Waits for a task, then downloads its result when `out` is given. `known` says whether `start` is a task the API
+ * returned (edit's create answer) or only a stand-in for an id given on the command line (wait), which is not a task
+ * until a poll answers: the id may not exist at all.
+ */
+async function waitAndSave(
+  ctx: Ctx,
+  start: TaskDetail,
+  out: string | undefined,
+  timeoutMs?: number,
+  known = true,
+): Promise<number> {
   const { session, output } = ctx;
   const { client, interrupts } = session;
   let last: TaskDetail = start;
+  let seen = known;
   output.startWatching(start);
   let task: Task;
   try {
@@ -137,6 +149,7 @@ async function waitAndSave(ctx: Ctx, start: TaskDetail, out: string | undefined,
       ...(session.mock ? { pollIntervalMs: MOCK_POLL_INTERVAL_MS } : {}),
       onProgress: (t) => {
         last = t;
+        seen = true;
         output.taskProgress(t);
       },
     });
@@ -149,7 +162,7 @@ async function waitAndSave(ctx: Ctx, start: TaskDetail, out: string | undefined,
       output.warn(errorLines(error).join("\n"));
       throw new ReportedExit(EXIT.taskFailed);
     }
-    if (error instanceof APITimeoutError && timeoutMs !== undefined) {
+    if (error instanceof APITimeoutError && timeoutMs !== undefined && seen) {
       output.stopBars();
       const message =
         `Task ${start.id} is still ${last.status} after ${formatDuration(timeoutMs)} (--timeout). ` +
@@ -160,6 +173,12 @@ async function waitAndSave(ctx: Ctx, start: TaskDetail, out: string | undefined,
       });
       output.warn(message);
       throw new ReportedExit(EXIT.transient);
+    }
+    // No poll answered: reporting the stand-in as a `task` (pending, "try again") would invent a task that may not
+    // exist. A refusal (404 for an unknown id) ends like any request without a task; another fault keeps the hint.
+    if (!seen) {
+      if (exitCodeFor(error) === EXIT.refused) throw error;
+      return failWithoutTask(session, output, start.id, error, out);
     }
     return failWithTask(session, output, last, error, out);
   }
@@ -222,6 +241,21 @@ function failWithTask(session: Session, output: Output, task: TaskDetail, error:
   lines.push(
     resume ? `  task ${task.id}: to try again, ${resume}` : `  task ${task.id} (in the built-in mock, gone with it)`,
   );
+  output.warn(`Error: ${lines.join("\n")}`);
+  throw new ReportedExit(exitCode);
+}
+
+/**
+ * Reports a fault before any poll of a `wait` answered (the server down, say): the id may or may not be a task, so
+ * the final event is an `error`, with the command to try again.
+ */
+function failWithoutTask(session: Session, output: Output, taskId: string, error: unknown, out?: string): never {
+  const exitCode = exitCodeFor(error);
+  output.stopBars();
+  const resume = session.mock ? null : session.resumeCommand(taskId, out);
+  output.event("error", { error: errorJson(error, exitCode), exitCode, ...(resume ? { resume } : {}) });
+  const lines = errorLines(error);
+  if (resume) lines.push(`  task ${taskId}: to try again, ${resume}`);
   output.warn(`Error: ${lines.join("\n")}`);
   throw new ReportedExit(exitCode);
 }

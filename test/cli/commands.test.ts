@@ -234,6 +234,53 @@ describe.concurrent("status, wait, download", () => {
     expect(missing.stderr).toContain("Task not found");
   });
 
+  it("wait, status and download of an id the API does not know: an error event (not a made-up task), exit 3, no resume hint", async () => {
+    const missing = "task-unified-1-missing1";
+    const runs = {
+      wait: await runCli([...apiArgs(mock), "--json", "wait", missing, "--out", path.join(dir, "never.mp4")]),
+      status: await runCli([...apiArgs(mock), "--json", "status", missing]),
+      download: await runCli([...apiArgs(mock), "--json", "download", missing, "--out", path.join(dir, "never.mp4")]),
+    };
+    for (const [command, run] of Object.entries(runs)) {
+      expect(run.code, `${command}: ${run.stderr}`).toBe(3);
+      const events = jsonLines(run.stdout);
+      expect(
+        events.filter((e) => e.event === "task"),
+        command,
+      ).toEqual([]);
+      expect(events.at(-1), command).toMatchObject({
+        event: "error",
+        exitCode: 3,
+        error: { status: 404, requestId: expect.stringMatching(/^req_/) },
+      });
+      expect(run.stderr, command).toContain("Task not found");
+      expect(run.stderr, command).toMatch(/request id: req_/);
+      expect(run.stderr, command).not.toContain("to try again");
+      expect(run.stderr, command).not.toContain(`wait ${missing}`);
+    }
+    expect(fs.existsSync(path.join(dir, "never.mp4"))).toBe(false);
+  });
+
+  it("wait --timeout with no poll answered: an error event with the command to wait again, not a made-up pending task", async () => {
+    const hang = await mockServer({ scenario: "hang" });
+    try {
+      const id = "task-unified-1-unanswered";
+      const run = await runCli([...apiArgs(hang), "--json", "wait", id, "--timeout", "1"]);
+      expect(run.code, run.stderr).toBe(5);
+      const events = jsonLines(run.stdout);
+      expect(events.filter((e) => e.event === "task")).toEqual([]);
+      expect(events.at(-1)).toMatchObject({
+        event: "error",
+        exitCode: 5,
+        resume: expect.stringContaining(`wait ${id}`),
+      });
+      expect(run.stderr).toContain(`to try again, kling-edit --base-url ${hang.url} wait ${id}`);
+      expect(run.stderr).not.toContain("still pending");
+    } finally {
+      await hang.close();
+    }
+  });
+
   it("wait --timeout gives up with exit 5 and the command to wait again; the task keeps running", async () => {
     const slow = await mockServer({ speed: 1 });
     try {
