@@ -179,7 +179,22 @@ up on a transient fault or has an unknown outcome; 4 only task failures; 130 int
     )
     .action(run((c, g, o) => batchCommand(arg(c), c.opts() as BatchOptions, g, o)));
 
-  const mock = createMockCommand("mock");
+  // With --json, stdout carries only NDJSON: a `mock` event says where the server listens; the banner, callback
+  // attempts and the stop message (plain text) go to stderr for a human.
+  const json = () => program.opts().json === true;
+  const mock = createMockCommand("mock", {
+    write: (text) => (json() ? io.writeErr(text) : io.writeOut(text)),
+    onListening: (server, settings) => {
+      if (!json()) return;
+      makeOutput(program.opts() as GlobalOptions).event("mock", {
+        url: server.url,
+        scenario: settings.scenario,
+        speed: server.engine.speed,
+        seed: server.engine.seed,
+        resultTtlMs: settings.resultTtlMs,
+      });
+    },
+  });
   mock.copyInheritedSettings(program);
   // `--api-key` is also a global option, which commander matches first: hand it to the mock's own option.
   mock.hook("preAction", (command) => {

@@ -74,6 +74,11 @@ export function banner(mock: MockServer, options: { scenario: ScenarioName; resu
 export interface MockCommandIo {
   /** Writes a chunk of text to the user. @default process.stdout.write */
   write?: (text: string) => void;
+  /**
+   * Called once the server listens, before the banner is written: lets a host (the CLI's `--json`) report the URL in
+   * its own format. @default none
+   */
+  onListening?: (mock: MockServer, settings: { scenario: ScenarioName; resultTtlMs: number }) => void;
 }
 
 /**
@@ -133,7 +138,9 @@ export function createMockCommand(name = "mock", io: MockCommandIo = {}): Comman
         ...(typeof opts.apiKey === "string" ? { apiKey: opts.apiKey } : {}),
       };
       const mock = await startMockServer(options);
-      write(banner(mock, { scenario: options.scenario ?? "happy", resultTtlMs: options.resultTtlMs ?? 0 }));
+      const settings = { scenario: options.scenario ?? "happy", resultTtlMs: options.resultTtlMs ?? 0 };
+      io.onListening?.(mock, settings);
+      write(banner(mock, settings));
       await new Promise<void>((resolve) => {
         const stop = (signal: NodeJS.Signals) => {
           process.off("SIGINT", stop);

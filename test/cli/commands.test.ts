@@ -433,4 +433,37 @@ describe.concurrent("mock", () => {
     running.child.kill("SIGINT");
     expect((await running.done).code).toBe(0);
   });
+
+  it("with --json, stdout carries only JSON: a mock event with the URL, the banner on stderr", async () => {
+    const { startCli } = await import("./helpers.js");
+    const running = startCli(["--json", "mock", "--port", "0", "--speed", "100", "--seed", "4"]);
+    try {
+      // Wait for the banner wherever it lands, so a wrong stream fails the assertions below instead of timing out.
+      await new Promise<void>((resolve, reject) => {
+        const timer = setInterval(() => {
+          if (/listening on http/.test(running.stdout() + running.stderr())) {
+            clearInterval(timer);
+            resolve();
+          } else if (running.child.exitCode !== null) {
+            clearInterval(timer);
+            reject(new Error(running.stderr()));
+          }
+        }, 50);
+      });
+    } finally {
+      running.child.kill("SIGINT");
+    }
+    const run = await running.done;
+    expect(run.code, run.stderr).toBe(0);
+    const events = jsonLines(run.stdout);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      event: "mock",
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      seed: 4,
+      speed: 100,
+      scenario: "happy",
+    });
+    expect(run.stderr).toContain(`listening on ${events[0]?.url as string}`);
+  });
 });
