@@ -29,15 +29,9 @@ import {
 import { containsSecret, REDACTED, redactDeep, redactHeaders, redactText } from "./internal/redact.js";
 import { CallScope, sleep } from "./internal/scope.js";
 import { type LeveledLogger, leveledLogger } from "./logger.js";
+import { type AttemptOutcome, mayHaveBilled } from "./policy.js";
 import { DEFAULT_WAIT_TIMEOUT_MS, nextPollDelayMs, type PollState } from "./poll.js";
-import {
-  type AttemptOutcome,
-  backoffDelayMs,
-  DEFAULT_MAX_RETRIES,
-  NOT_SENT_CODES,
-  planRetry,
-  serverHintMs,
-} from "./retry.js";
+import { backoffDelayMs, DEFAULT_MAX_RETRIES, planRetry, serverHintMs } from "./retry.js";
 import { checkCreateRequest, type RuleViolation } from "./rules.js";
 import type {
   ClientOptions,
@@ -109,13 +103,6 @@ function sanitizedCopy(err: Error, message: string, code: string | undefined): E
   copy.name = err.name;
   if (code) Object.assign(copy, { code });
   return copy;
-}
-
-/** Whether a failed create may still have created (and billed) a task. */
-function mayHaveCreated(outcome: AttemptOutcome): boolean {
-  if (outcome.kind === "status") return outcome.status >= 500 ? outcome.status !== 503 : outcome.status === 408;
-  if (outcome.kind === "connection") return outcome.code === undefined || !NOT_SENT_CODES.includes(outcome.code);
-  return true;
 }
 
 function requestIdOf(response: Response): string | null {
@@ -413,7 +400,11 @@ export class KlingClient {
             requestId,
             retryAfterMs: hintMs,
           });
-          outcome = { kind: "status", status: response.status };
+          outcome = {
+            kind: "status",
+            status: response.status,
+            errorType: failure instanceof APIError ? failure.type : undefined,
+          };
         } catch (err) {
           if (err instanceof KlingError) throw err;
           if (scope.abortKind) {
@@ -438,10 +429,11 @@ export class KlingClient {
                   ? sanitizedCopy(err, message, code)
                   : err,
               code,
+              afterResponse: captured !== undefined,
             },
           );
           // A failure after the response headers arrived happened after the server did the work.
-          outcome = { kind: "connection", code: captured ? undefined : code };
+          outcome = { kind: "connection", code, afterResponse: captured !== undefined };
         }
         const plan = planRetry({
           outcome,
@@ -454,7 +446,7 @@ export class KlingClient {
         });
         if (!plan.retry) {
           this.#log.debug(`${what}: not retrying (${plan.reason})`);
-          if (!op.idempotent && mayHaveCreated(outcome)) failure.message += unsafeNote;
+          if (!op.idempotent && mayHaveBilled(outcome)) failure.message += unsafeNote;
           throw failure;
         }
         this.#log.info(`${what} failed (${failure.message}); retry ${attempt + 1}/${maxRetries} in ${plan.delayMs} ms`);

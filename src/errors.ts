@@ -187,9 +187,15 @@ export class APIConnectionError extends KlingError {
   override name = "APIConnectionError";
   /** The system error code found in the cause chain, such as `ECONNREFUSED`; `undefined` if none. */
   readonly code: string | undefined;
-  constructor(message: string, options: { cause?: unknown; code?: string | undefined } = {}) {
+  /** The failure came after the response headers arrived (a body cut off): the server had done the work. */
+  readonly afterResponse: boolean;
+  constructor(
+    message: string,
+    options: { cause?: unknown; code?: string | undefined; afterResponse?: boolean | undefined } = {},
+  ) {
     super(message, options.cause === undefined ? {} : { cause: options.cause });
     this.code = options.code;
+    this.afterResponse = options.afterResponse ?? false;
   }
 }
 

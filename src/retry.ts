@@ -2,11 +2,11 @@
  * When to retry and how long to wait: pure functions, no clock and no I/O (the client supplies `now` and `random`).
  *
  * The create request is billed and the API has no idempotency key, so a retried create can pay twice for one edit.
- * It is retried only on outcomes where the server cannot have created a task: 429 and 503 (the request was refused,
- * not processed) and a connection that never opened (refused, unknown host). Everything else that may come after the
- * server started work (500, 502, 504, 408, a reset, a cut-off body, a timeout) is retried for GETs only, unless the
- * caller opts in with `retryUnsafe`.
+ * Which outcomes may be retried is decided by src/policy.ts (the one place that knows what may have billed a task);
+ * this file only decides when.
  */
+
+import { type AttemptOutcome, isRetryable } from "./policy.js";
 
 /** Retries after the first attempt, per call. @default 2 */
 export const DEFAULT_MAX_RETRIES = 2;
@@ -16,19 +16,7 @@ export const INITIAL_RETRY_DELAY_MS = 500;
 export const MAX_RETRY_DELAY_MS = 8_000;
 /** The longest server-requested wait (`Retry-After`, "retry after N seconds") the client honours; longer: give up. @default 60000 */
 export const MAX_RETRY_AFTER_MS = 60_000;
-/** Statuses a GET is retried on. */
-export const RETRYABLE_STATUSES: readonly number[] = [408, 429, 500, 502, 503, 504];
-/** Statuses a create is retried on by default: the server refused the request, so no task exists. */
-export const CREATE_SAFE_STATUSES: readonly number[] = [429, 503];
-/** Connection error codes that prove the request never reached a server (nothing can have been created). */
-export const NOT_SENT_CODES: readonly string[] = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"];
-
-/** How an attempt ended, as far as retrying is concerned. */
-export type AttemptOutcome =
-  | { kind: "status"; status: number }
-  | { kind: "connection"; code?: string | undefined }
-  | { kind: "timeout" }
-  | { kind: "malformed" };
+export type { AttemptOutcome } from "./policy.js";
 
 /** What the request is: a GET may be repeated freely; a create may only where no task can exist. */
 export interface RetryPolicy {
@@ -36,21 +24,6 @@ export interface RetryPolicy {
   idempotent: boolean;
   /** Retry a create after outcomes where a task may already exist (500, 502, 504, 408, reset). @default false */
   retryUnsafe?: boolean;
-}
-
-/** Whether an outcome may be retried under a policy (ignoring attempt counts and time). */
-export function isRetryable(outcome: AttemptOutcome, policy: RetryPolicy): boolean {
-  const loose = policy.idempotent || policy.retryUnsafe === true;
-  switch (outcome.kind) {
-    case "status":
-      return loose ? RETRYABLE_STATUSES.includes(outcome.status) : CREATE_SAFE_STATUSES.includes(outcome.status);
-    case "connection":
-      return loose || (outcome.code !== undefined && NOT_SENT_CODES.includes(outcome.code));
-    // The deadline is total: after a timeout there is no time left. A malformed 2xx body means the request succeeded.
-    case "timeout":
-    case "malformed":
-      return false;
-  }
 }
 
 /**

@@ -7,6 +7,7 @@ import net, { type AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   APIConnectionError,
+  APIError,
   APITimeoutError,
   APIUserAbortError,
   ContractViolationError,
@@ -18,7 +19,7 @@ import {
 } from "../src/index.js";
 import { created, params, TASK_ID, taskDetail } from "./support/fake-fetch.js";
 
-type Fault = "ok" | "429" | "503" | "500" | "502" | "reset" | "hang" | "malformed" | "cut-body";
+type Fault = "ok" | "429" | "503" | "503-gateway" | "408" | "500" | "502" | "reset" | "hang" | "malformed" | "cut-body";
 
 let server: http.Server;
 let base: string;
@@ -72,6 +73,15 @@ beforeAll(async () => {
             { error: { code: 502, message: "Upstream AI service unavailable", type: "upstream_error" } },
             { "retry-after": "0" },
           );
+        // A load balancer's own answers, after it forwarded the request (issue 11, item 2).
+        case "503-gateway":
+          res.writeHead(503, { "content-type": "text/html", "retry-after": "0" });
+          res.end("<html><body>503 Service Temporarily Unavailable</body></html>");
+          return;
+        case "408":
+          res.writeHead(408, { "content-type": "text/plain" });
+          res.end("Request Timeout");
+          return;
         case "reset":
           req.socket.resetAndDestroy();
           return;
@@ -117,6 +127,8 @@ describe("creates at a real server: never a duplicate in the default mode", () =
   const table: [Fault, { error: abstract new (...args: never[]) => Error; posts: number; created: number }][] = [
     ["429", { error: RateLimitError, posts: 3, created: 0 }],
     ["503", { error: ServiceUnavailableError, posts: 3, created: 0 }],
+    ["503-gateway", { error: ServiceUnavailableError, posts: 1, created: 1 }],
+    ["408", { error: APIError, posts: 1, created: 1 }],
     ["500", { error: InternalServerError, posts: 1, created: 1 }],
     ["502", { error: UpstreamError, posts: 1, created: 1 }],
     ["reset", { error: APIConnectionError, posts: 1, created: 1 }],

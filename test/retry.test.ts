@@ -1,61 +1,13 @@
 import { describe, expect, it } from "vitest";
+import type { AttemptOutcome } from "../src/policy.js";
 import {
-  type AttemptOutcome,
   backoffDelayMs,
-  isRetryable,
   parseRetryAfter,
   parseRetrySuggestion,
   planRetry,
   type RetryInput,
-  type RetryPolicy,
   serverHintMs,
 } from "../src/retry.js";
-
-const GET: RetryPolicy = { idempotent: true };
-const CREATE: RetryPolicy = { idempotent: false };
-const CREATE_UNSAFE: RetryPolicy = { idempotent: false, retryUnsafe: true };
-const status = (s: number): AttemptOutcome => ({ kind: "status", status: s });
-const conn = (code?: string): AttemptOutcome => ({ kind: "connection", code });
-
-describe("isRetryable", () => {
-  const table: [string, { given: [AttemptOutcome, RetryPolicy]; want: boolean }][] = [
-    ["GET 408", { given: [status(408), GET], want: true }],
-    ["GET 429", { given: [status(429), GET], want: true }],
-    ["GET 500", { given: [status(500), GET], want: true }],
-    ["GET 502", { given: [status(502), GET], want: true }],
-    ["GET 503", { given: [status(503), GET], want: true }],
-    ["GET 504", { given: [status(504), GET], want: true }],
-    ["GET 400", { given: [status(400), GET], want: false }],
-    ["GET 401", { given: [status(401), GET], want: false }],
-    ["GET 404", { given: [status(404), GET], want: false }],
-    ["GET reset", { given: [conn("ECONNRESET"), GET], want: true }],
-    ["GET unknown network error", { given: [conn(), GET], want: true }],
-    ["GET timeout", { given: [{ kind: "timeout" }, GET], want: false }],
-    ["GET malformed body", { given: [{ kind: "malformed" }, GET], want: false }],
-    ["create 429: refused, no task", { given: [status(429), CREATE], want: true }],
-    ["create 503: refused, no task", { given: [status(503), CREATE], want: true }],
-    ["create 500: task may exist", { given: [status(500), CREATE], want: false }],
-    ["create 502: task may exist", { given: [status(502), CREATE], want: false }],
-    ["create 504: task may exist", { given: [status(504), CREATE], want: false }],
-    ["create 408: task may exist", { given: [status(408), CREATE], want: false }],
-    ["create 400", { given: [status(400), CREATE], want: false }],
-    ["create connection refused", { given: [conn("ECONNREFUSED"), CREATE], want: true }],
-    ["create unknown host", { given: [conn("ENOTFOUND"), CREATE], want: true }],
-    ["create reset", { given: [conn("ECONNRESET"), CREATE], want: false }],
-    ["create socket closed", { given: [conn("UND_ERR_SOCKET"), CREATE], want: false }],
-    ["create network error without code", { given: [conn(), CREATE], want: false }],
-    ["create timeout", { given: [{ kind: "timeout" }, CREATE], want: false }],
-    ["create malformed body", { given: [{ kind: "malformed" }, CREATE], want: false }],
-    ["retryUnsafe create 500", { given: [status(500), CREATE_UNSAFE], want: true }],
-    ["retryUnsafe create 502", { given: [status(502), CREATE_UNSAFE], want: true }],
-    ["retryUnsafe create reset", { given: [conn("ECONNRESET"), CREATE_UNSAFE], want: true }],
-    ["retryUnsafe create 400", { given: [status(400), CREATE_UNSAFE], want: false }],
-    ["retryUnsafe create malformed", { given: [{ kind: "malformed" }, CREATE_UNSAFE], want: false }],
-  ];
-  it.each(table)("%s", (_name, { given, want }) => {
-    expect(isRetryable(...given)).toBe(want);
-  });
-});
 
 describe("backoffDelayMs", () => {
   const table: [string, { given: [number, number]; want: number }][] = [
@@ -115,6 +67,8 @@ describe("parseRetrySuggestion", () => {
   });
 });
 
+const status = (s: number, errorType?: string): AttemptOutcome => ({ kind: "status", status: s, errorType });
+
 describe("planRetry", () => {
   const base: RetryInput = {
     idempotent: true,
@@ -157,8 +111,18 @@ describe("planRetry", () => {
       },
     ],
     [
-      "create 503 is retried",
-      { given: { idempotent: false, outcome: status(503) }, want: { retry: true, delayMs: 500 } },
+      "create 503 from the API (its envelope) is retried",
+      {
+        given: { idempotent: false, outcome: status(503, "service_unavailable_error") },
+        want: { retry: true, delayMs: 500 },
+      },
+    ],
+    [
+      "create 503 from a gateway (no envelope) is not",
+      {
+        given: { idempotent: false, outcome: status(503) },
+        want: { retry: false, reason: "not safe to retry a create" },
+      },
     ],
   ];
   it.each(table)("%s", (_name, { given, want }) => {

@@ -16,8 +16,9 @@ import path from "node:path";
 import type { SingleBar } from "cli-progress";
 import { APIConnectionError, APIError, APITimeoutError, APIUserAbortError, ContractViolationError } from "../errors.js";
 import { sleep as abortableSleep } from "../internal/scope.js";
+import { isTransient, mayHaveBilled, outcomeOf } from "../policy.js";
 import { nextPollDelayMs, type PollState } from "../poll.js";
-import { backoffDelayMs, CREATE_SAFE_STATUSES, NOT_SENT_CODES } from "../retry.js";
+import { backoffDelayMs } from "../retry.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { BackoffGate, type Sleep } from "./gate.js";
 import type { FailureStage, ItemState, Journal } from "./journal.js";
@@ -103,10 +104,10 @@ const UNKNOWN_ADVICE =
 /** Thrown inside an item when Ctrl-C stopped it. */
 class Stopped extends Error {}
 
-/** Whether an error proves the create request created nothing (so submitting again cannot pay twice). */
-function createdNothing(error: unknown): boolean {
-  if (error instanceof APIError) return CREATE_SAFE_STATUSES.includes(error.status);
-  return error instanceof APIConnectionError && error.code !== undefined && NOT_SENT_CODES.includes(error.code);
+/** Whether an error proves the create created nothing and may succeed if sent again (a refusal: 429, 503, not sent). */
+function refusedForNow(error: unknown): boolean {
+  const outcome = outcomeOf(error);
+  return !mayHaveBilled(outcome) && isTransient(outcome);
 }
 
 /** Errors that affect every item (key, quota, permission): no point submitting more. */
@@ -289,7 +290,7 @@ class BatchRunner {
           });
           return null;
         }
-        if (createdNothing(error)) {
+        if (refusedForNow(error)) {
           const status = error instanceof APIError ? error.status : 0;
           journal.append({ event: "refused", key: item.key, line: item.line, status, reason: errorOneLine(error) });
           refusals++;
@@ -305,13 +306,14 @@ class BatchRunner {
           );
           continue;
         }
-        if (error instanceof APIError && error.status < 500) {
-          // 4xx: the API answered that it will not do this; nothing was created.
+        if (!mayHaveBilled(outcomeOf(error))) {
+          // The API answered that it will not do this (400, 401, 402, 403, 404, ...): nothing was created.
           if (haltsBatch(error)) this.#halted = `not submitted: an earlier item got ${errorOneLine(error)}`;
           this.#fail(item, undefined, "create", error);
           return null;
         }
-        // 500, 502, 504, a reset or a timeout after the request left, a malformed 200: a task may exist.
+        // 408, 500, 502, 504, a bare gateway 503, a reset or a timeout after the request left, a malformed 200: a
+        // task may exist.
         const reason = `create request's outcome is unknown (${errorOneLine(error)})`;
         journal.append({ event: "unknown", key: item.key, line: item.line, reason });
         this.#finish(item, {

@@ -10,7 +10,14 @@ import { BackoffGate } from "../../src/cli/gate.js";
 import { Journal } from "../../src/cli/journal.js";
 import { type ManifestItem, parseManifest } from "../../src/cli/manifest.js";
 import { Output, type TaskDetail } from "../../src/cli/output.js";
-import { APIConnectionError, InternalServerError, RateLimitError, ServiceUnavailableError } from "../../src/errors.js";
+import {
+  APIConnectionError,
+  APIError,
+  BadRequestError,
+  InternalServerError,
+  RateLimitError,
+  ServiceUnavailableError,
+} from "../../src/errors.js";
 import { tempDir } from "./helpers.js";
 
 const sink = { write: () => true };
@@ -101,7 +108,13 @@ describe("runBatch", () => {
 
   it("backs off exponentially without a hint, and gives an item up after maxRefusals (exit 5)", async () => {
     const { api, calls } = fakeApi(
-      () => new ServiceUnavailableError({ status: 503, method: "POST", path: "/v1", body: {} }),
+      () =>
+        new ServiceUnavailableError({
+          status: 503,
+          method: "POST",
+          path: "/v1",
+          body: { error: { code: 503, message: "Service temporarily unavailable", type: "service_unavailable_error" } },
+        }),
     );
     const { summary } = await run(api, items(1), 1, { maxRefusals: 3 });
     const at = calls.map((c) => c.at);
@@ -122,5 +135,30 @@ describe("runBatch", () => {
     expect(summary.unknown.map((u) => u.line)).toEqual([1, 2]);
     expect(journal.filter((r) => r.event === "unknown")).toHaveLength(2);
     expect(summary.exitCode).toBe(5);
+  });
+
+  // Issue 11, item 1: a batch re-run paid twice for a create answered 408 (it was journaled "failed", as a refusal).
+  it("a create answered 408 or a bare gateway 503 is unknown, journaled so, and a re-run does not submit it again", async () => {
+    const timeout408 = new APIError({ status: 408, method: "POST", path: "/v1", body: "Request Timeout" });
+    const gateway503 = new ServiceUnavailableError({
+      status: 503,
+      method: "POST",
+      path: "/v1",
+      body: "<html>503</html>",
+    });
+    const refused400 = new BadRequestError({ status: 400, method: "POST", path: "/v1", body: {} });
+    const outcomes = [timeout408, gateway503, refused400];
+    const { api, calls } = fakeApi((n) => outcomes[n] ?? null);
+    const list = items(3);
+    const first = await run(api, list, 1);
+    expect(first.summary.unknown.map((u) => u.line)).toEqual([1, 2]);
+    expect(first.summary.failed.map((u) => u.line)).toEqual([3]);
+    expect(first.journal.filter((r) => r.event === "unknown").map((r) => r.line)).toEqual([1, 2]);
+    expect(calls.filter((c) => c.op === "create")).toHaveLength(3);
+    // The re-run (same journal) submits only the refused item; the two that may have billed stay unknown.
+    const second = await run(api, list, 1);
+    expect(calls.filter((c) => c.op === "create")).toHaveLength(4);
+    expect(second.summary.unknown.map((u) => u.line)).toEqual([1, 2]);
+    expect(second.summary.done.map((u) => u.line)).toEqual([3]);
   });
 });
