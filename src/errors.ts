@@ -5,13 +5,23 @@
  * writes only the fields listed below.
  */
 import type { ValidationIssue } from "../generated/validators.js";
+import { serverHintMs } from "./internal/hints.js";
 import { redactHeaders } from "./internal/redact.js";
 import type { RuleViolation } from "./rules.js";
 import type { Task } from "./types.js";
 
+/** Where in a job's life an error happened. */
+export type JobPhase = "submit" | "wait" | "download";
+
 /** The base class of every error this package throws; `instanceof KlingError` catches them all. */
 export class KlingError extends Error {
   override name = "KlingError";
+  /** Set on errors raised from a job: the phase it was in (`submit`, `wait`, `download`). */
+  declare phase?: JobPhase;
+  /** Set on errors raised from a job: its id. */
+  declare jobId?: string;
+  /** Set on errors raised from a job: every request id of the job so far. */
+  declare requestIds?: string[];
 
   /** A plain object without secrets, so `JSON.stringify(error)` and structured loggers show something useful. */
   toJSON(): Record<string, unknown> {
@@ -45,8 +55,10 @@ export interface APIErrorInit {
   /** Response headers, already lower-cased; sensitive ones are redacted here. */
   headers?: Record<string, string>;
   requestId?: string | null;
-  /** Milliseconds the server asked to wait (`Retry-After` or the "retry after N seconds" suggestion). */
+  /** Milliseconds the server asked to wait; when absent, read here from `retryAfterHeader` and the body's suggestion. */
   retryAfterMs?: number | null;
+  /** The response's `Retry-After` header, read (with the envelope's `fallback_suggestion`) into `retryAfterMs`. */
+  retryAfterHeader?: string | null;
   cause?: unknown;
 }
 
@@ -119,7 +131,10 @@ export class APIError extends KlingError {
     this.requestId = init.requestId ?? null;
     this.headers = redactHeaders(init.headers ?? {});
     this.body = init.body;
-    this.retryAfterMs = init.retryAfterMs ?? null;
+    this.retryAfterMs =
+      init.retryAfterMs !== undefined
+        ? init.retryAfterMs
+        : serverHintMs(init.retryAfterHeader, detail.fallback_suggestion, Date.now());
     this.request = request;
   }
 }
@@ -295,6 +310,25 @@ export class DownloadError extends KlingError {
     this.reason = options.reason;
     this.status = options.status;
     this.url = options.url;
+  }
+}
+
+/**
+ * `job.wait` on a job whose create's outcome is unknown: the request may have reached the server and its answer was
+ * lost, so a billed task may exist. It is never resubmitted by itself. With a `callback_url`, the callback reconciles
+ * it (the job learns its task id); without one, check your account, then `client.jobs.resubmit(job)` if no task exists.
+ */
+export class SubmitOutcomeUnknownError extends KlingError {
+  override name = "SubmitOutcomeUnknownError";
+  /** The job (`job.toJSON()` is what to save or inspect). */
+  readonly job: { readonly id: string; toJSON(): unknown };
+  constructor(job: { readonly id: string; toJSON(): unknown }, hasCallback: boolean) {
+    super(
+      hasCallback
+        ? `Job ${job.id}: the create's outcome is unknown and no callback has reconciled it yet; a billed task may exist. Keep handling callbacks (jobs.handleCallback) or check your account before client.jobs.resubmit(job)`
+        : `Job ${job.id}: the create's outcome is unknown (the request may have reached the API and its answer was lost); a billed task may exist. Check your account (or your task list) before client.jobs.resubmit(job), which may pay twice`,
+    );
+    this.job = job;
   }
 }
 

@@ -8,6 +8,13 @@
 export { APIPromise } from "./api-promise.js";
 // client.ts
 export { createKlingClient, DEFAULT_MODEL, DEFAULT_TIMEOUT_MS, Edits, KlingClient, Tasks } from "./client.js";
+// defaults.ts
+export {
+  DEFAULT_JOB_REF_PARAM,
+  MAX_CONSECUTIVE_POLL_ERRORS,
+  RESULT_EXPIRY_WARNING_MS,
+  RESULT_TTL_MS,
+} from "./defaults.js";
 // download.ts
 export {
   DEFAULT_DOWNLOAD_TIMEOUT_MS,
@@ -31,6 +38,7 @@ export {
   type DownloadErrorReason,
   InsufficientQuotaError,
   InternalServerError,
+  type JobPhase,
   KlingError,
   MissingApiKeyError,
   makeAPIError,
@@ -39,15 +47,41 @@ export {
   RateLimitError,
   RequestValidationError,
   ServiceUnavailableError,
+  SubmitOutcomeUnknownError,
   TaskFailedError,
   UpstreamError,
 } from "./errors.js";
+// jobs.ts
+export {
+  Job,
+  type JobSnapshot,
+  type JobState,
+  type JobStore,
+  Jobs,
+  type JobsOptions,
+  type JobWaitOptions,
+  memoryJobStore,
+  type ResumeOptions,
+  type ResumeSummary,
+  type SubmitOptions,
+  UNFINISHED_JOB_STATES,
+} from "./jobs.js";
 // logger.ts
 export type { Logger, LogLevel } from "./logger.js";
+// policy.ts
+export {
+  type AttemptOutcome,
+  createMayHaveBilled,
+  endsWait,
+  isRetryable,
+  isTransient,
+  mayHaveBilled,
+  outcomeOf,
+} from "./policy.js";
 // poll.ts
 export { DEFAULT_WAIT_TIMEOUT_MS, MAX_POLL_INTERVAL_MS } from "./poll.js";
 // retry.ts
-export { DEFAULT_MAX_RETRIES, MAX_RETRY_AFTER_MS } from "./retry.js";
+export { backoffDelayMs, DEFAULT_MAX_RETRIES, MAX_RETRY_AFTER_MS } from "./retry.js";
 // rules.ts
 export { checkCreateRequest, type RuleViolation } from "./rules.js";
 // types.ts

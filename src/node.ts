@@ -5,5 +5,7 @@
 
 // download-node.ts
 export { downloadToFile, fileNameFromUrl } from "./download-node.js";
+// jobs-node.ts
+export { fileJobStore } from "./jobs-node.js";
 // webhooks-node.ts
 export { createNodeCallbackListener, sendWebResponse, toWebRequest } from "./webhooks-node.js";

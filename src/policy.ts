@@ -137,3 +137,23 @@ export function outcomeOf(error: unknown): AttemptOutcome {
   if (error instanceof MissingApiKeyError) return { kind: "not-sent" };
   return { kind: "connection" };
 }
+
+/** Errors thrown by a create, with whether any of its attempts may have billed (set by the request loop). */
+const createOutcomes = new WeakMap<object, boolean>();
+
+/** @internal The request loop records, on each error a create throws, whether any attempt may have billed. */
+export function recordCreateOutcome(error: object, billed: boolean): void {
+  createOutcomes.set(error, billed);
+}
+
+/**
+ * Whether the create that threw `error` may have created (and billed) a task: what the request loop recorded across
+ * all its attempts (a user abort during a retry wait after a 429 billed nothing), else what the error stands for.
+ */
+export function createMayHaveBilled(error: unknown): boolean {
+  if (typeof error === "object" && error !== null) {
+    const recorded = createOutcomes.get(error);
+    if (recorded !== undefined) return recorded;
+  }
+  return mayHaveBilled(outcomeOf(error));
+}

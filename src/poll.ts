@@ -13,14 +13,15 @@
  * - with no hint at all, back off exponentially from 2 s to the cap.
  */
 
-/** The default total time `tasks.wait` waits. @default 1800000 (30 minutes) */
-export const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60_000;
-/** The shortest adaptive interval between polls. @default 1000 */
-export const MIN_POLL_INTERVAL_MS = 1_000;
-/** The longest interval between polls. @default 30000 */
-export const MAX_POLL_INTERVAL_MS = 30_000;
-/** The first interval when the task gives no hint (no estimate, no progress). @default 2000 */
-export const FIRST_UNKNOWN_POLL_MS = 2_000;
+import { FIRST_UNKNOWN_POLL_MS, MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from "./defaults.js";
+
+export {
+  DEFAULT_WAIT_TIMEOUT_MS,
+  FIRST_UNKNOWN_POLL_MS,
+  MAX_POLL_INTERVAL_MS,
+  MIN_POLL_INTERVAL_MS,
+} from "./defaults.js";
+
 /** How far past the predicted end the "end" poll aims, as a share of the prediction (absorbs rounding). */
 const END_MARGIN = 0.02;
 /** The cadence around the predicted end, as a share of the predicted duration. */
@@ -50,6 +51,11 @@ export interface PollState {
   lastProgress?: ProgressReading | undefined;
   /** A fixed interval chosen by the caller (`pollIntervalMs`): used as is. */
   fixedIntervalMs?: number | undefined;
+  /**
+   * A callback is expected to end the wait: no looks before the predicted end to refine it (the callback will say),
+   * one look just after it, then the overdue back-off, so a lost callback still ends the wait with a small lag.
+   */
+  callbackExpected?: boolean | undefined;
 }
 
 const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
@@ -94,6 +100,7 @@ export function nextPollDelayMs(state: PollState): number {
   if (target - e > MIN_POLL_INTERVAL_MS / 2) {
     let delay = target - e;
     // Only an estimate, which may be wrong: look at half of it first, to learn the real speed from progress.
+    if (state.callbackExpected) return Math.max(MIN_POLL_INTERVAL_MS, delay);
     if (source === "estimate" && e < endMs / 2) delay = Math.min(delay, endMs / 2 - e);
     // One progress reading assumes the task started when the wait did (a queue makes it late): look again
     // half-way, so that the end poll is aimed with the rate of two readings.

@@ -6,16 +6,10 @@
  * this file only decides when.
  */
 
+import { INITIAL_RETRY_DELAY_MS, MAX_RETRY_AFTER_MS, MAX_RETRY_DELAY_MS } from "./defaults.js";
 import { type AttemptOutcome, isRetryable } from "./policy.js";
 
-/** Retries after the first attempt, per call. @default 2 */
-export const DEFAULT_MAX_RETRIES = 2;
-/** The first backoff delay, doubled on each retry. @default 500 */
-export const INITIAL_RETRY_DELAY_MS = 500;
-/** The longest backoff delay without a server hint. @default 8000 */
-export const MAX_RETRY_DELAY_MS = 8_000;
-/** The longest server-requested wait (`Retry-After`, "retry after N seconds") the client honours; longer: give up. @default 60000 */
-export const MAX_RETRY_AFTER_MS = 60_000;
+export { DEFAULT_MAX_RETRIES, INITIAL_RETRY_DELAY_MS, MAX_RETRY_AFTER_MS, MAX_RETRY_DELAY_MS } from "./defaults.js";
 export type { AttemptOutcome } from "./policy.js";
 
 /** What the request is: a GET may be repeated freely; a create may only where no task can exist. */
@@ -35,49 +29,7 @@ export function backoffDelayMs(retry: number, random: () => number = Math.random
   return Math.round(base * (1 - 0.25 * random()));
 }
 
-/**
- * The wait a `Retry-After` header asks for, in ms: delta-seconds (`120`, RFC 9110 §10.2.3) or an HTTP date (a date
- * in the past means 0). `null` when absent or unreadable.
- */
-export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | null {
-  if (value == null) return null;
-  const text = value.trim();
-  if (text === "") return null;
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  // Only a real date: Date.parse accepts loose strings like "5", handled above, and negatives like "-1".
-  if (!/[a-z]/i.test(text)) return null;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
-}
-
-/** The wait the API's `fallback_suggestion` asks for ("retry after 60 seconds"), in ms; `null` for other text. */
-export function parseRetrySuggestion(text: string | null | undefined): number | null {
-  if (!text) return null;
-  const m = /retry\s+(?:after|in)\s+(\d+(?:\.\d+)?)\s*([a-z]*)/i.exec(text);
-  if (!m) return null;
-  const n = Number(m[1]);
-  const unit = (m[2] || "s").toLowerCase();
-  // Any other word after the number ("2 days") is a unit we cannot convert: no hint beats a wrong one.
-  const factor = /^(ms|milliseconds?)$/.test(unit)
-    ? 1
-    : /^(s|secs?|seconds?)$/.test(unit)
-      ? 1000
-      : /^(m|mins?|minutes?)$/.test(unit)
-        ? 60_000
-        : /^(h|hrs?|hours?)$/.test(unit)
-          ? 3_600_000
-          : null;
-  return factor === null ? null : Math.round(n * factor);
-}
-
-/** The server's hint, preferring the standard header to the prose suggestion. */
-export function serverHintMs(
-  retryAfterHeader: string | null | undefined,
-  suggestion: string | undefined,
-  nowMs: number,
-) {
-  return parseRetryAfter(retryAfterHeader, nowMs) ?? parseRetrySuggestion(suggestion);
-}
+export { parseRetryAfter, parseRetrySuggestion, serverHintMs } from "./internal/hints.js";
 
 /** The inputs of {@link planRetry}. */
 export interface RetryInput extends RetryPolicy {

@@ -3,6 +3,7 @@
  * the client's options.
  */
 import type { components } from "../generated/schema.js";
+import type { JobsOptions } from "./jobs.js";
 import type { Logger, LogLevel } from "./logger.js";
 
 /** A task as `GET /v1/tasks/{task_id}` returns it (and as a callback delivers it). */
@@ -124,4 +125,6 @@ export interface ClientOptions {
   logLevel?: LogLevel;
   /** Retry creates after outcomes where a task may already exist; see {@link RequestOptions.retryUnsafe}. @default false */
   retryUnsafe?: boolean;
+  /** Durable jobs: where they are stored (`fileJobStore(dir)` survives restarts). @default an in-memory store */
+  jobs?: JobsOptions;
 }

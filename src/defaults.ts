@@ -1,0 +1,36 @@
+/**
+ * Every default of the client, jobs and waits, in one place. Options document their default as
+ * `@default {@link NAME}` pointing here, so a number is written once. Spec facts (the default model, statuses, the
+ * task id prefix) are not here: they come from generated/.
+ */
+
+/** Each call's default total deadline, retries included, in ms. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+/** Retries after the first attempt, per call. */
+export const DEFAULT_MAX_RETRIES = 2;
+/** The first backoff delay, doubled on each retry, in ms. */
+export const INITIAL_RETRY_DELAY_MS = 500;
+/** The longest backoff delay without a server hint, in ms. */
+export const MAX_RETRY_DELAY_MS = 8_000;
+/** The longest server-requested wait (`Retry-After`, "retry after N seconds") honoured, in ms; longer: give up. */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
+/** The default total time a wait waits, in ms (30 minutes). */
+export const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60_000;
+/** The shortest adaptive interval between polls, in ms. */
+export const MIN_POLL_INTERVAL_MS = 1_000;
+/** The longest interval between polls, in ms. */
+export const MAX_POLL_INTERVAL_MS = 30_000;
+/** The first interval when the task gives no hint (no estimate, no progress), in ms. */
+export const FIRST_UNKNOWN_POLL_MS = 2_000;
+/** How many failed polls in a row (each already retried by the request loop) end a wait. */
+export const MAX_CONSECUTIVE_POLL_ERRORS = 5;
+
+/** How long a result link lives after the task completed, in ms (the task query page: 24 hours). */
+export const RESULT_TTL_MS = 24 * 60 * 60_000;
+/** Under this much time left on a result link, a download logs a warning, in ms. */
+export const RESULT_EXPIRY_WARNING_MS = 60 * 60_000;
+/** The query parameter a job adds to its `callback_url`, so a callback names its job even when the create's answer was lost. */
+export const DEFAULT_JOB_REF_PARAM = "kling_job";
+/** The version written in `job.toJSON()`; `restore` refuses other versions. */
+export const JOB_FORMAT_VERSION = 1;

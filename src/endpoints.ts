@@ -1,0 +1,116 @@
+/**
+ * The API's two operations as the resources use them: each describes its request to the one request loop
+ * (src/request.ts); following a task goes through the one wait loop (src/wait.ts). `edits`, `tasks` and `jobs` call
+ * these; nothing else builds a request.
+ */
+import { operations } from "../generated/operations.js";
+import { validateTaskDetail, validateVideoGenerationResponse } from "../generated/validators.js";
+import { RequestValidationError } from "./errors.js";
+import type { Transport } from "./request.js";
+import { checkCreateRequest, type RuleViolation } from "./rules.js";
+import { DEFAULT_MODEL, TASK_ID_PREFIX } from "./spec-facts.js";
+import type {
+  CreatedTask,
+  CreateEditParams,
+  RequestOptions,
+  Task,
+  VideoGenerationRequest,
+  WaitOptions,
+  WithResponse,
+} from "./types.js";
+import { type WaitHooks, waitForTask } from "./wait.js";
+
+const CREATE = operations.createVideoGeneration;
+
+/** The create body as sent: `model` defaulted, every rule checked (throws `RequestValidationError`, nothing sent). */
+export function createBody(params: CreateEditParams): VideoGenerationRequest {
+  // checkCreateRequest runs the spec's validator over this body, so it is a VideoGenerationRequest past this
+  // point; the only type difference is readonly arrays, which JSON.stringify does not care about.
+  const body = { ...params, model: params.model ?? DEFAULT_MODEL } as VideoGenerationRequest;
+  const violations = checkCreateRequest(body);
+  if (violations.length > 0) throw new RequestValidationError(violations);
+  return body;
+}
+
+/** `POST /v1/videos/generations`: a billed task. */
+export async function createEdit(
+  transport: Transport,
+  params: CreateEditParams,
+  opts: RequestOptions,
+): Promise<WithResponse<CreatedTask>> {
+  const body = createBody(params);
+  return transport.request<CreatedTask>(
+    {
+      method: CREATE.method,
+      path: CREATE.path,
+      schema: "VideoGenerationResponse",
+      validate: validateVideoGenerationResponse,
+      idempotent: false,
+      call: (api, init) => api.POST(CREATE.path, { ...init, body }),
+    },
+    opts,
+  );
+}
+
+/** Throws `RequestValidationError` for an id that cannot be one; warns for one without the API's prefix. */
+export function checkTaskId(transport: Transport, taskId: unknown): asserts taskId is string {
+  if (typeof taskId !== "string" || taskId.trim() === "") {
+    const violation: RuleViolation = {
+      field: "task_id",
+      param: "task_id",
+      rule: "required",
+      message: `task_id must be a non-empty string (got ${typeof taskId === "string" ? JSON.stringify(taskId) : typeof taskId})`,
+    };
+    throw new RequestValidationError([violation]);
+  }
+  // The API's 400 example says ids "must start with 'task-unified-'", but that is an example message, not a
+  // schema rule: send the id anyway (the API's own 400 is clear) and say why it may fail.
+  if (!taskId.startsWith(TASK_ID_PREFIX)) {
+    transport.log.warn(
+      `task id ${JSON.stringify(taskId)} does not start with "${TASK_ID_PREFIX}"; the API may reject it`,
+    );
+  }
+}
+
+/** `GET /v1/tasks/{task_id}`. */
+export async function getTask(transport: Transport, taskId: string, opts: RequestOptions): Promise<WithResponse<Task>> {
+  checkTaskId(transport, taskId);
+  return transport.request<Task>(
+    {
+      method: "GET",
+      path: `/v1/tasks/${encodeURIComponent(taskId)}`,
+      schema: "TaskDetail",
+      validate: validateTaskDetail,
+      idempotent: true,
+      // A body about another task is not an answer about this one (issue 11, item 18).
+      check: (task) => (task.id === taskId ? null : `asked for task ${taskId}, got task ${task.id}`),
+      call: (api, init) => api.GET("/v1/tasks/{task_id}", { ...init, params: { path: { task_id: taskId } } }),
+    },
+    opts,
+  );
+}
+
+/** Follows a task to its end through the one wait loop; `onResponse` sees every poll's request id. */
+export async function followTask(
+  transport: Transport,
+  taskId: string,
+  opts: WaitOptions,
+  hooks: WaitHooks = {},
+  onRequestId?: (requestId: string) => void,
+): Promise<Task> {
+  checkTaskId(transport, taskId);
+  return waitForTask(
+    {
+      get: async (id, o) => {
+        const { data, requestId } = await getTask(transport, id, o);
+        if (requestId) onRequestId?.(requestId);
+        return data;
+      },
+      callTimeoutMs: transport.timeoutMs,
+      log: transport.log,
+    },
+    taskId,
+    opts,
+    hooks,
+  );
+}
