@@ -18,11 +18,13 @@ import {
   DEFAULT_JOB_REF_PARAM,
   DEFAULT_WAIT_TIMEOUT_MS,
   JOB_FORMAT_VERSION,
+  MAX_CONSECUTIVE_POLL_ERRORS,
   RESULT_EXPIRY_WARNING_MS,
   RESULT_TTL_MS,
 } from "./defaults.js";
 import { createBody, createEdit, followTask, getTask } from "./endpoints.js";
 import {
+  APIError,
   DownloadError,
   type JobPhase,
   KlingError,
@@ -31,8 +33,10 @@ import {
   TaskFailedError,
 } from "./errors.js";
 import { CallScope, sleep } from "./internal/scope.js";
-import { createMayHaveBilled } from "./policy.js";
+import { createMayHaveBilled, endsWait, outcomeOf } from "./policy.js";
+import { nextPollDelayMs, type PollState } from "./poll.js";
 import type { Transport } from "./request.js";
+import { backoffDelayMs } from "./retry.js";
 import type {
   CreatedTask,
   CreateEditParams,
@@ -93,6 +97,16 @@ export interface JobSnapshot {
   resubmittedAs?: string;
   /** Your own data (a manifest line, a user id): stored with the job, never sent. */
   metadata?: Record<string, string | number | boolean>;
+  /** What `job.step()` has seen (epoch ms), to schedule its next look across processes. */
+  looks?: {
+    startedAt: number;
+    count: number;
+    errorsInRow: number;
+    estimatedMs?: number;
+    first?: { at: number; progress: number };
+    last?: { at: number; progress: number };
+    lastAt?: number;
+  };
 }
 
 /** Where jobs are kept. `put` must be durable when it resolves (the client acts only after it). */
@@ -180,6 +194,12 @@ export interface ResumeSummary {
   errors: { job: Job; error: unknown }[];
 }
 
+const DIED_MID_CREATE = {
+  name: "SubmitOutcomeUnknownError",
+  message: "the process stopped while the create was in flight",
+  phase: "submit",
+} as const;
+
 const JOB_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 function randomId(): string {
@@ -191,6 +211,21 @@ function randomId(): string {
 
 function isTerminal(state: JobState): boolean {
   return state === "completed" || state === "failed" || state === "downloaded" || state === "expired";
+}
+
+function estimateOf(task: Task | CreatedTask | undefined): number | undefined {
+  const estimate = task?.task_info?.estimated_time;
+  return typeof estimate === "number" && estimate > 0 ? estimate * 1000 : undefined;
+}
+
+function progressOf(looks: NonNullable<JobSnapshot["looks"]>): Partial<PollState> {
+  const rel = (r: { at: number; progress: number } | undefined) =>
+    r && { atMs: r.at - looks.startedAt, progress: r.progress };
+  return {
+    estimatedMs: looks.estimatedMs,
+    firstProgress: rel(looks.first),
+    lastProgress: rel(looks.last),
+  };
 }
 
 /** Tags an error with the phase and the job's request ids (issue 12, item 9). */
@@ -371,16 +406,7 @@ export class Job {
   async #awaitReconciliation(scope: CallScope): Promise<void> {
     const unknownError = () =>
       tag(new SubmitOutcomeUnknownError(this, typeof this.#snap.params.callback_url === "string"), this, "submit");
-    if (this.#snap.state === "submitting") {
-      await this._transition({
-        state: "unknown",
-        error: {
-          name: "SubmitOutcomeUnknownError",
-          message: "the process stopped while the create was in flight",
-          phase: "submit",
-        },
-      });
-    }
+    if (this.#snap.state === "submitting") await this.#markUnknown();
     if (typeof this.#snap.params.callback_url !== "string") throw unknownError();
     let settled = false;
     const unwatch = this.#jobs._watch(this.id, () => {
@@ -402,9 +428,71 @@ export class Job {
     await this.#refresh();
   }
 
+  /** A job found in `submitting`: its process died with the create in flight, so a task may exist. */
+  async #markUnknown(): Promise<void> {
+    await this._transition({ state: "unknown", error: DIED_MID_CREATE });
+  }
+
   async #refresh(): Promise<void> {
     const stored = await this.#jobs.store.get(this.id);
     if (stored) this._adopt(stored);
+  }
+
+  /**
+   * One look at the task, for schedulers that hold no process while a task renders (the queue): a GET, the job's new
+   * state stored, and when to look next (the same schedule and policy as `job.wait`). Throws (tagged `wait`) when the
+   * wait must end: a permanent answer, too many failures in a row, or `TaskFailedError` for a failed task.
+   */
+  async step(opts: RequestOptions = {}): Promise<{ done: boolean; nextLookInMs: number }> {
+    await this.#refresh();
+    const s = this.#snap;
+    if (s.state === "completed" || s.state === "downloaded" || s.state === "expired")
+      return { done: true, nextLookInMs: 0 };
+    if (s.state === "failed") throw tag(new TaskFailedError(s.task as Task), this, "wait");
+    if (s.taskId === undefined || s.state !== "submitted") {
+      if (s.state === "submitting") await this.#markUnknown();
+      throw tag(new SubmitOutcomeUnknownError(this, typeof s.params.callback_url === "string"), this, "submit");
+    }
+    const now = Date.now();
+    const looks = s.looks ?? { startedAt: s.submittedAt ?? now, count: 0, errorsInRow: 0 };
+    const state = (at: number): PollState => ({
+      elapsedMs: at - looks.startedAt,
+      polls: looks.count,
+      estimatedMs: looks.estimatedMs ?? estimateOf(s.task),
+      firstProgress: looks.first && { atMs: looks.first.at - looks.startedAt, progress: looks.first.progress },
+      lastProgress: looks.last && { atMs: looks.last.at - looks.startedAt, progress: looks.last.progress },
+      callbackExpected: typeof s.params.callback_url === "string",
+    });
+    let task: Task;
+    try {
+      const { data, requestId } = await getTask(this.#jobs.transport, s.taskId, opts);
+      this._addRequestId(requestId);
+      task = data;
+    } catch (err) {
+      const errorsInRow = looks.errorsInRow + 1;
+      if (endsWait(outcomeOf(err)) || errorsInRow >= MAX_CONSECUTIVE_POLL_ERRORS) throw tag(err, this, "wait");
+      const hint = err instanceof APIError ? (err.retryAfterMs ?? 0) : 0;
+      const delay = Math.max(nextPollDelayMs(state(now)), hint, backoffDelayMs(errorsInRow));
+      await this._transition({ looks: { ...looks, count: looks.count + 1, errorsInRow, lastAt: now } });
+      return { done: false, nextLookInMs: delay };
+    }
+    const next = { ...looks, count: looks.count + 1, errorsInRow: 0, lastAt: now };
+    const estimate = task.task_info?.estimated_time;
+    if (typeof estimate === "number" && estimate > 0) next.estimatedMs = estimate * 1000;
+    if (typeof task.progress === "number" && task.progress > 0) {
+      next.first ??= { at: now, progress: task.progress };
+      next.last = { at: now, progress: task.progress };
+    }
+    this.#snap = { ...this.#snap, looks: next };
+    await this._observe(task, looks.lastAt ?? s.submittedAt ?? now);
+    if (task.status === "failed") throw tag(new TaskFailedError(task), this, "wait");
+    if (task.status === "completed") return { done: true, nextLookInMs: 0 };
+    if (this.#snap.looks !== next) this.#snap = { ...this.#snap, looks: next };
+    await this._transition({ looks: next });
+    return {
+      done: false,
+      nextLookInMs: nextPollDelayMs({ ...state(Date.now()), polls: next.count, ...progressOf(next) }),
+    };
   }
 
   /**
@@ -477,7 +565,7 @@ export class Jobs {
   readonly transport: Transport;
   /** @internal */
   readonly client: DownloadingClient;
-  readonly #listeners = new Map<string, Set<(snap: JobSnapshot) => void>>();
+  #listeners = new Map<string, Set<(snap: JobSnapshot) => void>>();
   readonly #callbackStore = new MemoryCallbackStore();
 
   /** @internal Made by the client. */
@@ -486,6 +574,16 @@ export class Jobs {
     this.transport = transport;
     this.store = options.store ?? memoryJobStore();
     this.refParam = options.refParam ?? DEFAULT_JOB_REF_PARAM;
+  }
+
+  /**
+   * The same jobs API over another store (the queue keeps each job in its BullMQ job's data): the client, its
+   * request loop and the callback listeners are shared.
+   */
+  withStore(store: JobStore): Jobs {
+    const view = new Jobs(this.client, this.transport, { store, refParam: this.refParam });
+    view.#listeners = this.#listeners;
+    return view;
   }
 
   /** @internal Subscribes to a job's stored changes in this process. */
@@ -587,11 +685,7 @@ export class Jobs {
     }
     if (snap.state === "submitting") {
       snap.state = "unknown";
-      snap.error = {
-        name: "SubmitOutcomeUnknownError",
-        message: "the process stopped while the create was in flight",
-        phase: "submit",
-      };
+      snap.error = { ...DIED_MID_CREATE };
       snap.updatedAt = Date.now();
       this.store
         .put(snap)

@@ -1,0 +1,144 @@
+/**
+ * The BullMQ edit queue against a real Redis (Debian's redis-server, started here) and the real mock: edits flow
+ * through submit -> follow -> download; enqueueing by id is idempotent; a job left in `submitting` by a dead worker
+ * becomes `unknown` and is never resubmitted; one limiter binds every worker; a 429 pauses every worker.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createKlingClient, type JobSnapshot } from "../src/index.js";
+import { type MockServer, startMockServer } from "../src/mock/index.js";
+import { createEditQueue, createEditWorker, type EditQueue, type EditWorker } from "../src/queue/index.js";
+import { redisMissing, startRedis, type TestRedis } from "./support/redis.js";
+
+const KEY = "sk-queue-test-0123456789";
+const params = (i: number) => ({ prompt: `queued edit ${i}`, video_urls: ["https://example.com/in.mp4"] });
+const missing = redisMissing();
+
+describe.skipIf(missing !== null)("edit queue on Redis", () => {
+  let redis: TestRedis;
+  let mock: MockServer;
+  let dir: string;
+  let name: string;
+  let queue: EditQueue;
+  const workers: EditWorker[] = [];
+  let counter = 0;
+
+  beforeAll(async () => {
+    [redis, mock] = await Promise.all([startRedis(), startMockServer({ port: 0, speed: 600, seed: 3, apiKey: KEY })]);
+  });
+  afterAll(async () => {
+    await Promise.all([redis?.stop(), mock?.close()]);
+  });
+  beforeEach(() => {
+    mock.engine.reset();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "kling-queue-"));
+    name = `edits-${process.pid}-${++counter}`;
+    queue = createEditQueue({ connection: redis.url, name });
+  });
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((w) => w.close(true)));
+    await queue.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const client = (fetchImpl?: typeof fetch) =>
+    createKlingClient({ apiKey: KEY, baseUrl: mock.url, timeoutMs: 3_000, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
+  const start = (opts: Partial<Parameters<typeof createEditWorker>[0]> = {}) => {
+    const worker = createEditWorker({
+      connection: redis.url,
+      name,
+      client: client(),
+      concurrency: 2,
+      downloadDir: dir,
+      download: { allowInsecure: true },
+      ...opts,
+    });
+    workers.push(worker);
+    return worker;
+  };
+  const until = async (check: () => Promise<boolean>, ms = 20_000) => {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      if (await check()) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error("timed out waiting for the queue");
+  };
+
+  it("submits, follows without holding a slot, and downloads every edit; re-adding the same ids adds nothing", async () => {
+    for (let i = 0; i < 6; i++) await queue.add(params(i), { jobId: `line-${i}` });
+    start({ concurrency: 1 });
+    await until(async () => (await queue.counts()).downloaded === 6);
+    for (let i = 0; i < 6; i++) await queue.add(params(i), { jobId: `line-${i}` });
+    expect(await queue.counts()).toEqual({ downloaded: 6 });
+    expect(mock.engine.tasks()).toHaveLength(6);
+    const one = await queue.getJob("line-0");
+    expect(one?.job?.download?.bytes).toBeGreaterThan(1000);
+    expect(fs.statSync(one?.job?.download?.path as string).size).toBe(one?.job?.download?.bytes);
+  });
+
+  it("a job a dead worker left in submitting becomes unknown and is never sent", async () => {
+    const now = Date.now();
+    const orphan: JobSnapshot = {
+      version: 1,
+      id: "orphan",
+      state: "submitting",
+      params: params(0),
+      requestIds: [],
+      createdAt: now,
+      updatedAt: now,
+      submittedAt: now,
+    };
+    // What a worker SIGKILLed mid-POST leaves: the write-ahead state in the BullMQ job's data.
+    await queue.queues.submit.add("edit", { params: params(0), job: orphan }, { jobId: "orphan" });
+    start();
+    await until(async () => (await queue.getJob("orphan"))?.state === "unknown");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(mock.engine.tasks()).toHaveLength(0);
+    expect((await queue.counts()).unknown).toBe(1);
+  });
+
+  it("one limiter across three workers: at most 5 creates in any second", async () => {
+    const posts: number[] = [];
+    const counting: typeof fetch = (input, init) => {
+      if ((input instanceof Request ? input.method : init?.method) === "POST") posts.push(Date.now());
+      return fetch(input, init);
+    };
+    for (let i = 0; i < 12; i++) await queue.add(params(i), { jobId: `rl-${i}` });
+    for (let w = 0; w < 3; w++)
+      start({ client: client(counting), concurrency: 4, limiter: { max: 5, duration: 1_000 } });
+    await until(async () => posts.length === 12, 30_000);
+    const worst = Math.max(...posts.map((t) => posts.filter((u) => u >= t && u < t + 1_000).length));
+    expect(worst).toBeLessThanOrEqual(5);
+    expect((posts.at(-1) ?? 0) - (posts[0] ?? 0)).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it("a 429 to one worker pauses every worker for the server's hint", async () => {
+    const posts: { at: number; answered: number }[] = [];
+    let refusals = 2;
+    const flaky: typeof fetch = async (input, init) => {
+      if ((input instanceof Request ? input.method : init?.method) === "POST") {
+        if (refusals-- > 0) {
+          posts.push({ at: Date.now(), answered: 429 });
+          return new Response(
+            JSON.stringify({ error: { code: 429, message: "Rate limit exceeded", type: "rate_limit_error" } }),
+            { status: 429, headers: { "content-type": "application/json", "retry-after": "1" } },
+          );
+        }
+        posts.push({ at: Date.now(), answered: 200 });
+      }
+      return fetch(input, init);
+    };
+    for (let i = 0; i < 4; i++) await queue.add(params(i), { jobId: `p-${i}` });
+    start({ client: client(flaky), concurrency: 1 });
+    start({ client: client(flaky), concurrency: 1 });
+    await until(async () => (await queue.counts()).downloaded === 4, 30_000);
+    const lastRefusal = Math.max(...posts.filter((p) => p.answered === 429).map((p) => p.at));
+    const accepted = posts.filter((p) => p.answered === 200).map((p) => p.at);
+    // Every create after the last 429, from either worker, waited for its 1 s hint.
+    for (const at of accepted.filter((t) => t > lastRefusal)) expect(at - lastRefusal).toBeGreaterThanOrEqual(900);
+    expect(mock.engine.tasks()).toHaveLength(4);
+  });
+});
