@@ -16,7 +16,7 @@ import {
   statusCommand,
   waitCommand,
 } from "./commands.js";
-import { HELP_EXIT_CODES } from "./exit-codes.js";
+import { HELP_EXIT_CODES, UsageError } from "./exit-codes.js";
 import type { Output } from "./output.js";
 import type { GlobalOptions } from "./session.js";
 
@@ -150,7 +150,7 @@ export function buildProgram(
       "run every edit in a JSONL manifest: validate all lines, submit with bounded concurrency, download each result; re-run to resume",
     )
     .argument(
-      "<manifest>",
+      "[manifest]",
       'a .jsonl file, one {"prompt", "video", "images"?, "aspect_ratio"?, "keep_original_sound"?, "out"?} a line',
     )
     .requiredOption(
@@ -165,6 +165,9 @@ export function buildProgram(
         "also submit items whose earlier submission outcome is unknown (may create and bill a duplicate task)",
       ),
     )
+    .option("--queue <redis-url>", "enqueue on a Redis queue (redis://host:port) for `kling-edit worker`s, and follow")
+    .option("--detach", "with --queue: return once enqueued")
+    .option("--status", "with --queue: print how many edits are in each state")
     .addHelpText(
       "after",
       `
@@ -177,7 +180,35 @@ to resume; a second Ctrl-C also abandons create requests in flight (their outcom
 Exit codes: 0 every item downloaded; 2 invalid manifest (nothing sent); 3 the API refused an item; 5 an item gave
 up on a transient fault or has an unknown outcome; 4 only task failures; 130 interrupted.`,
     )
-    .action(run((c, g, o) => batchCommand(arg(c), c.opts() as BatchOptions, g, o)));
+    .action(
+      run(async (c, _g, o) => {
+        const opts = c.opts() as BatchOptions & { queue?: string; detach?: boolean; status?: boolean };
+        if (opts.queue) {
+          const { queueBatchCommand } = await import("./queue.js");
+          return queueBatchCommand(c.args[0], { ...opts, queue: opts.queue }, o);
+        }
+        if (!c.args[0]) throw new UsageError("batch needs a manifest");
+        return batchCommand(arg(c), opts, _g, o);
+      }),
+    );
+
+  program
+    .command("worker")
+    .description("run a queue worker: submit, follow and download edits enqueued with `batch --queue`, until Ctrl-C")
+    .requiredOption("--queue <redis-url>", "the Redis queue (redis://host:port)")
+    .requiredOption("--out <dir>", "folder for the results (<task id>.mp4)")
+    .option("--concurrency <n>", "edits handled at once", positiveInteger("--concurrency", 64), 4)
+    .option(
+      "--rate-limit <n>",
+      "at most n creates per second across every worker",
+      positiveInteger("--rate-limit", 1000),
+    )
+    .action(
+      run(async (c, g, o) => {
+        const { workerCommand } = await import("./queue.js");
+        return workerCommand(c.opts() as { queue: string; out: string; concurrency: number; rateLimit?: number }, g, o);
+      }),
+    );
 
   // With --json, stdout carries only NDJSON: a `mock` event says where the server listens; the banner, callback
   // attempts and the stop message (plain text) go to stderr for a human.

@@ -207,7 +207,14 @@ export function createEditWorker(options: EditWorkerOptions): EditWorker {
   const name = options.name ?? DEFAULT_QUEUE_NAME;
   const follow = new Queue<EditJobData>(followName(name), { connection });
   const concurrency = options.concurrency ?? 4;
-  const lock = options.lockDuration !== undefined ? { lockDuration: options.lockDuration } : {};
+  // A job is safe to run again at any point (it resumes from its stored state and never resends a create), so a
+  // stalled job is always handed to another worker: BullMQ's default (fail it after one stall) would lose edits.
+  const lock = {
+    maxStalledCount: Number.MAX_SAFE_INTEGER,
+    ...(options.lockDuration !== undefined
+      ? { lockDuration: options.lockDuration, stalledInterval: Math.max(500, Math.round(options.lockDuration / 2)) }
+      : {}),
+  };
   const log = (message: string) => (options.client.jobs.transport.log.info as (m: string) => void)(message);
 
   const handOver = async (bull: BullJob<EditJobData>, job: Job): Promise<EditJobResult> => {
