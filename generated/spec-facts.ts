@@ -97,6 +97,32 @@ export const ERROR_TITLES: Readonly<Record<number, string>> = {
   502: "Upstream service error",
   503: "Service temporarily unavailable",
 };
+/** createVideoGeneration: its method and path. */
+export const CREATE_VIDEO_GENERATION_ROUTE = {"method":"POST","path":"/v1/videos/generations"} as const;
+/** createVideoGeneration: the `error.type` of each documented error status, from the response examples (stated nowhere else). */
+export const CREATE_VIDEO_GENERATION_ERROR_TYPES: Readonly<Record<number, string>> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  402: "insufficient_quota_error",
+  403: "permission_error",
+  404: "not_found_error",
+  429: "rate_limit_error",
+  500: "internal_server_error",
+  502: "upstream_error",
+  503: "service_unavailable_error",
+};
+/** getTaskDetail: its method and path. */
+export const GET_TASK_DETAIL_ROUTE = {"method":"GET","path":"/v1/tasks/{task_id}"} as const;
+/** getTaskDetail: the `error.type` of each documented error status, from the response examples (stated nowhere else). */
+export const GET_TASK_DETAIL_ERROR_TYPES: Readonly<Record<number, string>> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  404: "not_found_error",
+  429: "rate_limit_error",
+  500: "internal_server_error",
+  502: "upstream_error",
+  503: "service_unavailable_error",
+};
 /** Every field of a union's members, each optional, with the union of its types. */
 type MergeFields<U> = {
   [K in U extends unknown ? keyof U : never]?: U extends unknown

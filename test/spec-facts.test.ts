@@ -12,14 +12,19 @@ import * as meta from "../generated/spec-meta.js";
 
 const root = new URL("..", import.meta.url).pathname;
 
-/** Where each guarded value is exported from, and whether it is one member of a list (an enum, a set of formats). */
+/**
+ * Where each guarded value is exported from, and whether it is one member of a list or table (an enum, a set of
+ * formats, the error titles or types by status); `list` names that list or table.
+ */
 interface Guarded {
   from: string;
   member: boolean;
+  list: string;
 }
 
 /**
- * The values src/ must import rather than retype: everything spec-facts.ts and spec-meta.ts export, and what
+ * The values src/ must import rather than retype: everything spec-facts.ts and spec-meta.ts export (a route's method
+ * aside), and what
  * operations.ts states about each operation that is not an example or protocol vocabulary (paths, the static part of
  * a templated path, operation ids, parameter names, schema names, callback expressions, response descriptions).
  *
@@ -30,19 +35,23 @@ interface Guarded {
  */
 function guardedValues(): Map<string, Guarded> {
   const out = new Map<string, Guarded>();
-  const add = (value: string, from: string, member = false) => {
-    if (value !== "" && !out.has(value)) out.set(value, { from, member });
+  const add = (value: string, from: string, list?: string) => {
+    if (value !== "" && !out.has(value)) out.set(value, { from, member: list !== undefined, list: list ?? from });
   };
-  const walk = (value: unknown, from: string, member: boolean): void => {
-    if (typeof value === "string") add(value, from, member);
+  /** A table: an object keyed by status codes (`ERROR_TITLES`, `..._ERROR_TYPES`). */
+  const isTable = (value: object) => Object.keys(value).every((key) => /^\d+$/.test(key));
+  const walk = (value: unknown, from: string, list?: string): void => {
+    if (typeof value === "string") add(value, from, list);
     else if (Array.isArray(value)) {
-      for (const [i, v] of value.entries()) walk(v, `${from}[${i}]`, true);
+      for (const [i, v] of value.entries()) walk(v, `${from}[${i}]`, from);
     } else if (typeof value === "object" && value !== null) {
-      for (const [key, v] of Object.entries(value)) walk(v, `${from}.${key}`, member);
+      for (const [key, v] of Object.entries(value)) {
+        if (key !== "method") walk(v, `${from}.${key}`, isTable(value) ? from : list);
+      }
     }
   };
-  for (const [name, value] of Object.entries(facts)) walk(value, `spec-facts ${name}`, false);
-  for (const [name, value] of Object.entries(meta)) walk(value, `spec-meta ${name}`, false);
+  for (const [name, value] of Object.entries(facts)) walk(value, `spec-facts ${name}`);
+  for (const [name, value] of Object.entries(meta)) walk(value, `spec-meta ${name}`);
   for (const [id, op] of Object.entries(operations)) {
     const at = `operations.${id}`;
     add(id, at);
@@ -76,17 +85,16 @@ const ALLOWED: { file: string; value: string; why: string }[] = [
 /**
  * Whether a literal repeats a guarded value in a way that can drift. Not counted:
  * - a literal in a type (`components["schemas"]["TaskDetail"]`): the compiler checks it against generated/;
- * - one member of a generated list used alone (`task.status === "failed"`, `{ status: "pending" }`): a use of the
- *   value, checked by the compiler wherever it is typed by the generated union. An array literal holding two or more
- *   members of one list does count: it restates the list and can silently miss a member (issue 13's KNOWN_STATUSES).
+ * - one member of a generated list or table used alone (`task.status === "failed"`, `{ type: "not_found_error" }`):
+ *   a use of the value, checked by the compiler wherever it is typed by the generated union. An array or object
+ *   literal holding two or more members of one list does count: it restates the list and can silently miss a member
+ *   (issue 13's KNOWN_STATUSES, DEFAULT_TITLES).
  */
 function repeats(node: ts.StringLiteralLike | ts.TemplateLiteralToken, guarded: Guarded, siblings: Guarded[]): boolean {
   const parent = node.parent;
   if (ts.isLiteralTypeNode(parent)) return false;
   if (!guarded.member) return true;
-  if (!ts.isArrayLiteralExpression(parent)) return false;
-  const list = guarded.from.replace(/\[\d+\]$/, "");
-  return siblings.filter((s) => s.member && s.from.replace(/\[\d+\]$/, "") === list).length >= 2;
+  return siblings.filter((s) => s.member && s.list === guarded.list).length >= 2;
 }
 
 /** Each offending literal of one file, as `file:line "value" (where generated/ exports it)`. */
@@ -99,9 +107,13 @@ function offenders(rel: string, text: string, guarded: Map<string, Guarded>): st
     if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node) || ts.isImportTypeNode(node)) return;
     const hit = guardedOf(node);
     if (hit && (ts.isStringLiteralLike(node) || ts.isTemplateLiteralToken(node))) {
-      const siblings = ts.isArrayLiteralExpression(node.parent)
-        ? node.parent.elements.map(guardedOf).filter((g): g is Guarded => g !== undefined)
-        : [];
+      const parent = node.parent;
+      const around = ts.isArrayLiteralExpression(parent)
+        ? parent.elements
+        : ts.isPropertyAssignment(parent) && ts.isObjectLiteralExpression(parent.parent)
+          ? parent.parent.properties.flatMap((p) => (ts.isPropertyAssignment(p) ? [p.initializer] : []))
+          : [];
+      const siblings = around.map(guardedOf).filter((g): g is Guarded => g !== undefined);
       const allowed = ALLOWED.some((a) => a.file === rel && a.value === node.text);
       if (!allowed && repeats(node, hit, siblings)) {
         const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
@@ -144,7 +156,8 @@ export const model = "kling-o1-video-edit";
 export const id = \`task-unified-\${Date.now()}\`;
 export const statuses = ["pending", "processing"];
 export const path = \`/v1/tasks/\${id}\`;
-export const title = { 403: "Access denied" };
+export const titles = { 403: "Access denied", 429: "Rate limit exceeded" };
+export const reply = { error: { code: 400, type: "invalid_request_error" } };
 export type Detail = components["schemas"]["TaskDetail"];
 export const done = (s: string) => s === "completed";
 export const keys = ["video", "prompt"];`;
@@ -156,6 +169,7 @@ export const keys = ["video", "prompt"];`;
       'fixture.ts:4 "processing"',
       'fixture.ts:5 "/v1/tasks/"',
       'fixture.ts:6 "Access denied"',
+      'fixture.ts:6 "Rate limit exceeded"',
     ]);
   });
 

@@ -10,6 +10,7 @@
  *   "- Supported formats: `.a`, `.b`" in p's description -> S_P_SUPPORTED_FORMATS
  *   a 4xx example "must start with '...'" about a path parameter p -> P_PREFIX
  *   4xx/5xx response descriptions                  -> ERROR_TITLES
+ *   each operation's method and path; its error examples' `error.type` -> OPERATION_ID_ROUTE, OPERATION_ID_ERROR_TYPES
  *   components.schemas.S                           -> `type S`; the error bodies' `error` objects -> ErrorEnvelopeDetail
  */
 import { componentSchemas, deref, isObject, type Json, type JsonObject } from "./json.js";
@@ -92,12 +93,12 @@ function schemaFacts(schemas: JsonObject): Fact[] {
 }
 
 /** Each operation of the spec (callbacks aside), in spec order. */
-function operationsOf(doc: JsonObject): { id: string; op: JsonObject }[] {
-  const out: { id: string; op: JsonObject }[] = [];
-  for (const item of Object.values(isObject(doc.paths) ? doc.paths : {})) {
+function operationsOf(doc: JsonObject): { id: string; op: JsonObject; method: string; path: string }[] {
+  const out: { id: string; op: JsonObject; method: string; path: string }[] = [];
+  for (const [path, item] of Object.entries(isObject(doc.paths) ? doc.paths : {})) {
     for (const method of METHODS) {
       const op = isObject(item) ? item[method] : undefined;
-      if (isObject(op)) out.push({ id: String(op.operationId), op });
+      if (isObject(op)) out.push({ id: String(op.operationId), op, method, path });
     }
   }
   return out;
@@ -186,6 +187,32 @@ function titleFacts(doc: JsonObject): Fact[] {
   ];
 }
 
+/**
+ * Each operation's method and path, and the `error.type` of each of its documented error responses (stated only by
+ * their examples): what a client needs at run time, without operations.ts's bodies, examples and descriptions.
+ */
+function routeFacts(doc: JsonObject): Fact[] {
+  const errors = errorResponses(doc);
+  return operationsOf(doc).flatMap(({ id, method, path }) => {
+    const name = constName(id);
+    const types = errors
+      .filter((r) => r.id === id)
+      .flatMap(({ status, example }) => {
+        const type = isObject(example) && isObject(example.error) ? example.error.type : undefined;
+        return typeof type === "string" ? [`  ${status}: ${literal(type)},`] : [];
+      });
+    return [
+      `/** ${id}: its method and path. */\nexport const ${name}_ROUTE = ${literal({ method: method.toUpperCase(), path })} as const;`,
+      [
+        `/** ${id}: the \`error.type\` of each documented error status, from the response examples (stated nowhere else). */`,
+        `export const ${name}_ERROR_TYPES: Readonly<Record<number, string>> = {`,
+        ...types,
+        "};",
+      ].join("\n"),
+    ];
+  });
+}
+
 /** The union of the `error` objects of every error body schema, as one object type. */
 function envelopeFacts(doc: JsonObject): Fact[] {
   const schemas = [...new Set(errorResponses(doc).map((r) => r.schema))].filter((s): s is string => s !== undefined);
@@ -214,6 +241,12 @@ function envelopeFacts(doc: JsonObject): Fact[] {
 
 /** The text of generated/spec-facts.ts. */
 export function generateSpecFacts(doc: JsonObject, header: string): string {
-  const facts = [...schemaFacts(componentSchemas(doc)), ...prefixFacts(doc), ...titleFacts(doc), ...envelopeFacts(doc)];
+  const facts = [
+    ...schemaFacts(componentSchemas(doc)),
+    ...prefixFacts(doc),
+    ...titleFacts(doc),
+    ...routeFacts(doc),
+    ...envelopeFacts(doc),
+  ];
   return [header, 'import type { components } from "./schema.js";', ...facts, ""].join("\n");
 }
