@@ -70,6 +70,18 @@ describe("check:generated", () => {
     ]);
   });
 
+  it("fails on a hand edit, a missing or an extra file inside a folder of generated/", async () => {
+    const file = join(dir, "validators/TaskDetail.ts");
+    await writeFile(file, (await readFile(file, "utf8")).replace('"completed" !== data.status', "false"));
+    await rm(join(dir, "validators/runtime.ts"));
+    await writeFile(join(dir, "validators/stray.ts"), "export {};\n");
+    expect(await findDrift(dir)).toEqual([
+      "missing: validators/runtime.ts",
+      expect.stringMatching(/^differs: validators\/TaskDetail\.ts \(first difference at line \d+\)$/),
+      "unexpected: validators/stray.ts",
+    ]);
+  });
+
   it("fails on a missing or an extra file", async () => {
     await rm(join(dir, "validators.ts"));
     await writeFile(join(dir, "stray.ts"), "export {};\n");
