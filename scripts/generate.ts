@@ -21,9 +21,8 @@ import { parse } from "yaml";
 import { generateSpecFacts } from "./codegen/facts.js";
 import { deref, isObject, type Json, type JsonObject } from "./codegen/json.js";
 import { generateValidators } from "./codegen/validators.js";
+import { ROOT, SPEC_PATH } from "./paths.js";
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const SPEC_PATH = "spec/kling-o1-video-edit.yaml";
 const HEADER = `// generated from ${SPEC_PATH} by scripts/generate.ts - do not edit`;
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
 
