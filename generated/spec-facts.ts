@@ -97,8 +97,10 @@ export const ERROR_TITLES: Readonly<Record<number, string>> = {
   502: "Upstream service error",
   503: "Service temporarily unavailable",
 };
-/** createVideoGeneration: its method and path. */
-export const CREATE_VIDEO_GENERATION_ROUTE = {"method":"POST","path":"/v1/videos/generations"} as const;
+/** createVideoGeneration: its route and body schemas. */
+export const CREATE_VIDEO_GENERATION_ROUTE = {"method":"POST","path":"/v1/videos/generations","pathParameters":[],"requestSchema":"VideoGenerationRequest","responseSchema":"VideoGenerationResponse"} as const;
+/** createVideoGeneration's callback taskFinished (videoTaskCallback). */
+export const CREATE_VIDEO_GENERATION_TASK_FINISHED_CALLBACK = {"method":"POST","expression":"{$request.body#/callback_url}","bodySchema":"TaskDetail"} as const;
 /** createVideoGeneration: the `error.type` of each documented error status, from the response examples (stated nowhere else). */
 export const CREATE_VIDEO_GENERATION_ERROR_TYPES: Readonly<Record<number, string>> = {
   400: "invalid_request_error",
@@ -111,8 +113,8 @@ export const CREATE_VIDEO_GENERATION_ERROR_TYPES: Readonly<Record<number, string
   502: "upstream_error",
   503: "service_unavailable_error",
 };
-/** getTaskDetail: its method and path. */
-export const GET_TASK_DETAIL_ROUTE = {"method":"GET","path":"/v1/tasks/{task_id}"} as const;
+/** getTaskDetail: its route and body schemas. */
+export const GET_TASK_DETAIL_ROUTE = {"method":"GET","path":"/v1/tasks/{task_id}","pathParameters":["task_id"],"requestSchema":null,"responseSchema":"TaskDetail"} as const;
 /** getTaskDetail: the `error.type` of each documented error status, from the response examples (stated nowhere else). */
 export const GET_TASK_DETAIL_ERROR_TYPES: Readonly<Record<number, string>> = {
   400: "invalid_request_error",

@@ -35,8 +35,14 @@ interface Guarded {
  */
 function guardedValues(): Map<string, Guarded> {
   const out = new Map<string, Guarded>();
+  // A value some export states on its own (not only as one member of a list) is guarded on its own.
   const add = (value: string, from: string, list?: string) => {
-    if (value !== "" && !out.has(value)) out.set(value, { from, member: list !== undefined, list: list ?? from });
+    const known = out.get(value);
+    if (value === "") return;
+    if (!known || (known.member && list === undefined)) {
+      const also = known ? `, ${known.from}` : "";
+      out.set(value, { from: `${from}${also}`, member: list !== undefined, list: list ?? from });
+    } else known.from = `${known.from}, ${from}`;
   };
   /** A table: an object keyed by status codes (`ERROR_TITLES`, `..._ERROR_TYPES`). */
   const isTable = (value: object) => Object.keys(value).every((key) => /^\d+$/.test(key));

@@ -10,7 +10,8 @@
  *   "- Supported formats: `.a`, `.b`" in p's description -> S_P_SUPPORTED_FORMATS
  *   a 4xx example "must start with '...'" about a path parameter p -> P_PREFIX
  *   4xx/5xx response descriptions                  -> ERROR_TITLES
- *   each operation's method and path; its error examples' `error.type` -> OPERATION_ID_ROUTE, OPERATION_ID_ERROR_TYPES
+ *   each operation's method, path, parameters, body schemas   -> OPERATION_ID_ROUTE (and _CALLBACK_NAME_CALLBACK)
+ *   its error examples' `error.type` by status                -> OPERATION_ID_ERROR_TYPES
  *   components.schemas.S                           -> `type S`; the error bodies' `error` objects -> ErrorEnvelopeDetail
  */
 import { componentSchemas, deref, isObject, type Json, type JsonObject } from "./json.js";
@@ -187,14 +188,48 @@ function titleFacts(doc: JsonObject): Fact[] {
   ];
 }
 
+/** The component name of a body's schema (`#/components/schemas/X`), or null when it has none. */
+function bodySchema(doc: JsonObject, holder: Json | undefined): string | null {
+  if (holder === undefined) return null;
+  const content = deref(doc, holder).content;
+  const media = isObject(content) ? Object.values(content)[0] : undefined;
+  const ref = isObject(media) && isObject(media.schema) ? media.schema.$ref : undefined;
+  return typeof ref === "string" ? ref.replace("#/components/schemas/", "") : null;
+}
+
 /**
- * Each operation's method and path, and the `error.type` of each of its documented error responses (stated only by
- * their examples): what a client needs at run time, without operations.ts's bodies, examples and descriptions.
+ * Each operation's route (method, path, path parameters, request and 2xx body schemas), its callbacks' (method, URL
+ * expression, body schema), and the `error.type` of each documented error response (stated only by the examples):
+ * what a client needs at run time, without operations.ts's examples and descriptions.
  */
 function routeFacts(doc: JsonObject): Fact[] {
   const errors = errorResponses(doc);
-  return operationsOf(doc).flatMap(({ id, method, path }) => {
+  return operationsOf(doc).flatMap(({ id, op, method, path }) => {
     const name = constName(id);
+    const responses = isObject(op.responses) ? op.responses : {};
+    const ok = Object.entries(responses).find(([status]) => /^2\d\d$/.test(status))?.[1];
+    const route = {
+      method: method.toUpperCase(),
+      path,
+      pathParameters: (Array.isArray(op.parameters) ? op.parameters : [])
+        .map((p) => deref(doc, p))
+        .filter((p) => p.in === "path")
+        .map((p) => String(p.name)),
+      requestSchema: bodySchema(doc, op.requestBody),
+      responseSchema: bodySchema(doc, ok),
+    };
+    const callbacks = Object.entries(isObject(op.callbacks) ? op.callbacks : {}).flatMap(([cbName, callback]) =>
+      Object.entries(deref(doc, callback)).flatMap(([expression, item]) =>
+        METHODS.flatMap((cbMethod) => {
+          const cbOp = isObject(item) ? item[cbMethod] : undefined;
+          if (!isObject(cbOp)) return [];
+          const value = { method: cbMethod.toUpperCase(), expression, bodySchema: bodySchema(doc, cbOp.requestBody) };
+          return [
+            `/** ${id}'s callback ${cbName} (${String(cbOp.operationId)}). */\nexport const ${name}_${constName(cbName)}_CALLBACK = ${literal(value)} as const;`,
+          ];
+        }),
+      ),
+    );
     const types = errors
       .filter((r) => r.id === id)
       .flatMap(({ status, example }) => {
@@ -202,7 +237,8 @@ function routeFacts(doc: JsonObject): Fact[] {
         return typeof type === "string" ? [`  ${status}: ${literal(type)},`] : [];
       });
     return [
-      `/** ${id}: its method and path. */\nexport const ${name}_ROUTE = ${literal({ method: method.toUpperCase(), path })} as const;`,
+      `/** ${id}: its route and body schemas. */\nexport const ${name}_ROUTE = ${literal(route)} as const;`,
+      ...callbacks,
       [
         `/** ${id}: the \`error.type\` of each documented error status, from the response examples (stated nowhere else). */`,
         `export const ${name}_ERROR_TYPES: Readonly<Record<number, string>> = {`,
