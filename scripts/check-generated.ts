@@ -8,11 +8,14 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { generate, ROOT } from "./generate.js";
+import { generate } from "./generate.js";
+import { ROOT } from "./paths.js";
 
-async function listFiles(dir: string): Promise<string[]> {
+/** Every file under `dir`, as a path relative to it (`validators/TaskDetail.ts`). */
+export async function listFiles(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+    const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+    return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)));
   } catch {
     return [];
   }

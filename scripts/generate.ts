@@ -2,10 +2,12 @@
  * Codegen: spec/kling-o1-video-edit.yaml -> generated/.
  *
  *   generated/schema.ts      types (openapi-typescript)
- *   generated/validators.ts  precompiled ajv standalone validators, bundled by esbuild into plain ESM
- *                            (no require, no eval / new Function at run time)
+ *   generated/validators/    precompiled ajv standalone validators, one plain ESM module per body schema
+ *                            (no require, no eval / new Function at run time) and runtime.ts, what they share;
+ *   generated/validators.ts  all of them re-exported, by name
  *   generated/operations.ts  the operation table: methods, paths, statuses, content types, schemas, examples
  *   generated/spec-meta.ts   the spec's sha256, version and default server
+ *   generated/spec-facts.ts  enums, defaults, limits, the task id prefix, error titles and types src/ would retype
  *
  * Usage: tsx scripts/generate.ts [--out DIR]   (default: generated/)
  */
@@ -14,62 +16,15 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import ajv2020Module from "ajv/dist/2020.js";
-import standaloneModule from "ajv/dist/standalone/index.js";
-import ajvFormatsModule from "ajv-formats";
-import { build } from "esbuild";
 import openapiTS, { astToString } from "openapi-typescript";
 import { parse } from "yaml";
+import { generateSpecFacts } from "./codegen/facts.js";
+import { deref, isObject, type Json, type JsonObject } from "./codegen/json.js";
+import { generateValidators } from "./codegen/validators.js";
+import { ROOT, SPEC_PATH } from "./paths.js";
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const SPEC_PATH = "spec/kling-o1-video-edit.yaml";
 const HEADER = `// generated from ${SPEC_PATH} by scripts/generate.ts - do not edit`;
-const SCHEMA_ID = "kling.json";
-/** OpenAPI keywords that are not JSON Schema; declared so ajv's strict mode still catches typos. */
-const OPENAPI_KEYWORDS = ["example", "discriminator", "xml", "externalDocs"];
-// ajv and ajv-formats are CommonJS: under NodeNext their default import is `module.exports`.
-const Ajv2020 = ajv2020Module.default;
-const standaloneCode = standaloneModule.default;
-const addFormats = ajvFormatsModule.default;
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Rewrites `#/components/schemas/X` into `kling.json#/$defs/X`, the one document ajv compiles. */
-function toJsonSchema(value: Json): Json {
-  if (Array.isArray(value)) return value.map(toJsonSchema);
-  if (!isObject(value)) return value;
-  const out: JsonObject = {};
-  for (const [key, child] of Object.entries(value)) {
-    if (key === "$ref" && typeof child === "string" && child.startsWith("#/components/schemas/")) {
-      out[key] = `${SCHEMA_ID}#/$defs/${child.slice("#/components/schemas/".length)}`;
-    } else {
-      out[key] = toJsonSchema(child);
-    }
-  }
-  return out;
-}
-
-/** Follows a local `$ref` (`#/components/...`) in the OpenAPI document. */
-function deref(doc: JsonObject, node: Json | undefined): JsonObject {
-  let current = node;
-  for (let hops = 0; isObject(current) && typeof current.$ref === "string"; hops++) {
-    if (hops > 16) throw new Error(`$ref cycle at ${current.$ref}`);
-    let target: Json | undefined = doc;
-    for (const part of current.$ref.replace(/^#\//, "").split("/")) {
-      target = isObject(target) ? target[part.replaceAll("~1", "/").replaceAll("~0", "~")] : undefined;
-    }
-    if (target === undefined) throw new Error(`Unresolved $ref ${current.$ref}`);
-    current = target;
-  }
-  if (!isObject(current)) throw new Error("Expected an object in the spec");
-  return current;
-}
 
 function schemaName(mediaType: JsonObject | undefined, where: string): string | null {
   const schema = mediaType?.schema;
@@ -165,75 +120,6 @@ async function generateTypes(doc: JsonObject): Promise<string> {
   return `${HEADER}\n${astToString(ast)}`;
 }
 
-async function generateValidators(doc: JsonObject, schemaNames: string[]): Promise<string> {
-  const components = isObject(doc.components) && isObject(doc.components.schemas) ? doc.components.schemas : {};
-  const ajv = new Ajv2020({
-    strict: true,
-    // OpenAPI 3.1 writes "integer or string" as `type: [integer, string]` (TaskQueryErrorResponse).
-    allowUnionTypes: true,
-    allErrors: true,
-    // Shared sub-schemas become one function each instead of a copy per use: a smaller browser bundle.
-    inlineRefs: false,
-    code: { source: true, esm: true },
-  });
-  addFormats(ajv);
-  ajv.addVocabulary(OPENAPI_KEYWORDS);
-  ajv.addSchema({ $id: SCHEMA_ID, $defs: toJsonSchema(components) } as never);
-  const exportsMap = Object.fromEntries(schemaNames.map((name) => [`v_${name}`, `${SCHEMA_ID}#/$defs/${name}`]));
-  const source = standaloneCode(ajv, exportsMap);
-
-  // ajv's ESM output still require()s its runtime helpers and ajv-formats: bundle them in (PITFALLS.md).
-  const result = await build({
-    stdin: { contents: source, resolveDir: ROOT, sourcefile: "ajv-standalone.mjs", loader: "js" },
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    write: false,
-    legalComments: "none",
-    logLevel: "silent",
-  });
-  const code = result.outputFiles[0]?.text ?? "";
-  // A quoted 'require("...")' is ajv's own source text for standalone mode, never called.
-  if (/(?<!['"\w.])require\(|new Function|(?<![\w.])eval\(/.test(code)) {
-    throw new Error("Bundled validators still contain require/eval/new Function");
-  }
-  const typed = schemaNames
-    .map(
-      (name) =>
-        `/** Validates a \`${name}\` (components.schemas.${name}); errors are left in \`.errors\`. */\n` +
-        `export const validate${name}: Validator<components["schemas"]["${name}"]> = v_${name};`,
-    )
-    .join("\n");
-  const map = schemaNames.map((name) => `  ${name}: validate${name},`).join("\n");
-  return [
-    HEADER,
-    "// @ts-nocheck -- precompiled ajv standalone code; the typed exports are at the end of the file.",
-    'import type { components } from "./schema.js";',
-    code.replace(/^export \{[^}]*\};\s*$/m, ""),
-    "/** One error of a failed validation, as ajv reports it (JSON Pointer in `instancePath`). */",
-    "export interface ValidationIssue {",
-    "  instancePath: string;",
-    "  schemaPath: string;",
-    "  keyword: string;",
-    "  params: Record<string, unknown>;",
-    "  message?: string;",
-    "}",
-    "/** A precompiled validator: a type guard that leaves the reasons of a failure in `errors`. */",
-    "export interface Validator<T> {",
-    "  (data: unknown): data is T;",
-    "  errors?: ValidationIssue[] | null;",
-    "}",
-    typed,
-    "/** Every validator by its schema name in components.schemas. */",
-    "export const validators = {",
-    map,
-    "} as const;",
-    "/** A name of components.schemas that has a validator. */",
-    "export type SchemaName = keyof typeof validators;",
-    "",
-  ].join("\n");
-}
-
 export async function generate(outDir: string): Promise<string[]> {
   const text = await readFile(join(ROOT, SPEC_PATH), "utf8");
   const doc = parse(text) as JsonObject;
@@ -248,7 +134,8 @@ export async function generate(outDir: string): Promise<string[]> {
 
   const files: Record<string, string> = {
     "schema.ts": await generateTypes(doc),
-    "validators.ts": await generateValidators(doc, schemaNames),
+    ...(await generateValidators(doc, schemaNames, HEADER)),
+    "spec-facts.ts": generateSpecFacts(doc, HEADER),
     "operations.ts": [
       HEADER,
       "/** Every operation in the spec: method, path, parameters, bodies (content type, schema name, examples), callbacks. */",
@@ -268,8 +155,8 @@ export async function generate(outDir: string): Promise<string[]> {
       "",
     ].join("\n"),
   };
-  await mkdir(outDir, { recursive: true });
   for (const [name, content] of Object.entries(files)) {
+    await mkdir(dirname(join(outDir, name)), { recursive: true });
     await writeFile(join(outDir, name), content);
   }
   return Object.keys(files);

@@ -4,7 +4,8 @@
  * and bodies are redacted by the client before they get here, headers through {@link redactHeaders}, and `toJSON`
  * writes only the fields listed below.
  */
-import type { ValidationIssue } from "../generated/validators.js";
+import { ERROR_TITLES, type ErrorEnvelopeDetail } from "../generated/spec-facts.js";
+import type { ValidationIssue } from "../generated/validators/runtime.js";
 import { serverHintMs } from "./internal/hints.js";
 import { redactHeaders } from "./internal/redact.js";
 import type { RuleViolation } from "./rules.js";
@@ -34,15 +35,12 @@ export class KlingError extends Error {
   }
 }
 
-/** The fields of the API's error envelope `{ "error": { code, message, type, param, fallback_suggestion } }`. */
-export interface APIErrorDetail {
-  /** `error.code`: the HTTP status as an integer, or a string business code such as `invalid_task_id`. */
-  code?: number | string;
-  message?: string;
-  type?: string;
-  param?: string;
-  fallback_suggestion?: string;
-}
+/**
+ * The fields of the API's error envelope `{ "error": { code, message, type, param, fallback_suggestion } }`, as the
+ * spec's error bodies define them (`code` is the HTTP status as an integer, or a string business code such as
+ * `invalid_task_id`).
+ */
+export type APIErrorDetail = ErrorEnvelopeDetail;
 
 /** What {@link APIError} and its subclasses are built from. */
 export interface APIErrorInit {
@@ -61,18 +59,6 @@ export interface APIErrorInit {
   retryAfterHeader?: string | null;
   cause?: unknown;
 }
-
-const DEFAULT_TITLES: Record<number, string> = {
-  400: "Invalid request parameters",
-  401: "Unauthenticated, invalid or expired token",
-  402: "Insufficient quota, recharge required",
-  403: "Access denied",
-  404: "Resource not found",
-  429: "Rate limit exceeded",
-  500: "Internal server error",
-  502: "Upstream service error",
-  503: "Service temporarily unavailable",
-};
 
 /** Reads the `{error:{...}}` envelope from a body of any shape; fields of the wrong type are dropped. */
 export function parseErrorEnvelope(body: unknown): APIErrorDetail {
@@ -119,7 +105,7 @@ export class APIError extends KlingError {
   constructor(init: APIErrorInit, message?: string) {
     const detail = parseErrorEnvelope(init.body);
     const request = `${init.method} ${init.path}`;
-    const title = detail.message ?? DEFAULT_TITLES[init.status] ?? `HTTP ${init.status}`;
+    const title = detail.message ?? ERROR_TITLES[init.status] ?? `HTTP ${init.status}`;
     const what = [String(init.status), detail.type].filter(Boolean).join(" ");
     const param = detail.param ? `, param ${detail.param}` : "";
     super(message ?? `${title} (${what}${param}): ${request}`, init.cause === undefined ? {} : { cause: init.cause });

@@ -3,7 +3,14 @@
  * prose. The client checks them before a request leaves; the mock server answers 400 with them. One list, so the two
  * cannot disagree.
  */
-import { type ValidationIssue, validateVideoGenerationRequest } from "../generated/validators.js";
+import {
+  VIDEO_GENERATION_REQUEST_CALLBACK_URL_PATTERN,
+  VIDEO_GENERATION_REQUEST_IMAGE_URLS_SUPPORTED_FORMATS,
+  VIDEO_GENERATION_REQUEST_PROMPT_MAX_LENGTH,
+  VIDEO_GENERATION_REQUEST_VIDEO_URLS_SUPPORTED_FORMATS,
+} from "../generated/spec-facts.js";
+import type { ValidationIssue } from "../generated/validators/runtime.js";
+import { validateVideoGenerationRequest } from "../generated/validators/VideoGenerationRequest.js";
 
 /** One broken rule of a request body: the field (`video_urls[0]`), the rule, and a readable message. */
 export interface RuleViolation {
@@ -18,11 +25,11 @@ export interface RuleViolation {
 }
 
 /** Video formats the seed lists for `video_urls`. */
-export const VIDEO_EXTENSIONS = [".mp4", ".mov"] as const;
+export const VIDEO_EXTENSIONS = VIDEO_GENERATION_REQUEST_VIDEO_URLS_SUPPORTED_FORMATS;
 /** Image formats the seed lists for `image_urls`. */
-export const IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".png", ".webp"] as const;
+export const IMAGE_EXTENSIONS = VIDEO_GENERATION_REQUEST_IMAGE_URLS_SUPPORTED_FORMATS;
 /** The seed's `prompt` limit. */
-export const PROMPT_MAX_LENGTH = 5000;
+export const PROMPT_MAX_LENGTH = VIDEO_GENERATION_REQUEST_PROMPT_MAX_LENGTH;
 
 function pathOf(issue: ValidationIssue): string {
   const parts = issue.instancePath.split("/").slice(1);
@@ -48,8 +55,10 @@ function describe(issue: ValidationIssue): string {
     case "format":
       return `must be a valid ${p.format}`;
     case "pattern":
-      // The spec's only pattern is callback_url's "HTTPS protocol only".
-      return String(p.pattern).includes("[Hh][Tt][Tt][Pp][Ss]") ? "must be an HTTPS URL" : `must match ${p.pattern}`;
+      // callback_url's pattern is the spec's "HTTPS protocol only".
+      return p.pattern === VIDEO_GENERATION_REQUEST_CALLBACK_URL_PATTERN
+        ? "must be an HTTPS URL"
+        : `must match ${p.pattern}`;
     case "type":
       return `must be ${p.type === "array" || p.type === "object" ? "an" : "a"} ${p.type}`;
     default:

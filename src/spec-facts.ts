@@ -1,11 +1,16 @@
 /**
- * Spec facts the client needs at run time, re-exported from generated/ (replaced by the codegen output at merge).
+ * Spec facts the client needs at run time, under the names the client uses; each comes from generated/spec-facts.ts,
+ * so a spec change reaches them through `npm run generate`.
  */
-import type { TaskStatus } from "./types.js";
+import {
+  TASK_ID_PREFIX as SPEC_TASK_ID_PREFIX,
+  TASK_STATUS_VALUES,
+  VIDEO_GENERATION_REQUEST_MODEL_DEFAULT,
+} from "../generated/spec-facts.js";
 
-/** Every task status the spec lists. */
-export const TASK_STATUSES: readonly TaskStatus[] = ["pending", "processing", "completed", "failed"];
-/** The model sent when `params.model` is not given (the spec's default). */
-export const DEFAULT_MODEL = "kling-o1-video-edit";
-/** Task ids the API issues start with this (its 400 example says so). */
-export const TASK_ID_PREFIX = "task-unified-";
+/** Every task status the spec lists (`components.schemas.TaskStatus`), in its order. */
+export const TASK_STATUSES = TASK_STATUS_VALUES;
+/** The model sent when `params.model` is not given (the spec's default for `model`). */
+export const DEFAULT_MODEL = VIDEO_GENERATION_REQUEST_MODEL_DEFAULT;
+/** Task ids the API issues start with this (stated only by the spec's 400 example for `task_id`). */
+export const TASK_ID_PREFIX = SPEC_TASK_ID_PREFIX;

@@ -3,15 +3,16 @@
  * the client's options.
  */
 import type { components } from "../generated/schema.js";
+import type { TaskStatus as SpecTaskStatus, TaskDetail } from "../generated/spec-facts.js";
 import type { JobsOptions } from "./jobs.js";
 import type { Logger, LogLevel } from "./logger.js";
 
 /** A task as `GET /v1/tasks/{task_id}` returns it (and as a callback delivers it). */
-export type Task = components["schemas"]["TaskDetail"];
+export type Task = TaskDetail;
 /** The create response: the new task, usually `pending`, with `task_info.estimated_time` when the API knows it. */
 export type CreatedTask = components["schemas"]["VideoGenerationResponse"];
-/** A task's status. */
-export type TaskStatus = components["schemas"]["TaskStatus"];
+/** A task's status: one of the spec's `TASK_STATUS_VALUES`. */
+export type TaskStatus = SpecTaskStatus;
 /** The full create body as the spec defines it. */
 export type VideoGenerationRequest = components["schemas"]["VideoGenerationRequest"];
 

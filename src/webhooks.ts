@@ -6,9 +6,10 @@
  * callback from a forged one by the request alone. `verify: "fetch"` closes that gap: it confirms the task with
  * `GET /v1/tasks/{id}` (with your key) and hands your code the API's answer, not the request's body.
  */
-import { type ValidationIssue, validateTaskDetail } from "../generated/validators.js";
+import { validateTaskDetail } from "../generated/validators.js";
 import type { KlingClient } from "./client.js";
 import { APIError, ContractViolationError, NotFoundError, PermissionDeniedError } from "./errors.js";
+import { formatIssues } from "./internal/issues.js";
 import type { Logger } from "./logger.js";
 import type { Task } from "./types.js";
 
@@ -70,13 +71,6 @@ export function callbackKey(task: Pick<Task, "id" | "status">): string {
   return `${task.id}:${task.status}`;
 }
 
-function describeIssues(issues: ValidationIssue[]): string {
-  return issues
-    .slice(0, 5)
-    .map((i) => `${i.instancePath || "/"} ${i.message ?? i.keyword}`)
-    .join("; ");
-}
-
 /**
  * Parses and validates a callback body (a JSON string, bytes, or an already parsed object) against the spec's
  * `TaskDetail` schema. Throws `ContractViolationError` naming the fields when it is not a valid task.
@@ -94,7 +88,7 @@ export function parseCallback(body: unknown): Task {
   }
   if (!validateTaskDetail(value)) {
     const issues = validateTaskDetail.errors ?? [];
-    throw new ContractViolationError(`Callback body is not a valid task (${describeIssues(issues)})`, {
+    throw new ContractViolationError(`Callback body is not a valid task (${formatIssues(issues)})`, {
       schema: "TaskDetail",
       issues,
     });

@@ -1,5 +1,7 @@
 import { describe, expectTypeOf, it } from "vitest";
 import type { components, operations, paths } from "../generated/schema.js";
+import type * as Facts from "../generated/spec-facts.js";
+import type { APIErrorDetail, Task, TaskStatus } from "../src/index.js";
 
 type Schemas = components["schemas"];
 
@@ -80,5 +82,33 @@ describe("generated types accept the seed's examples", () => {
     expectTypeOf<operations["getTaskDetail"]["responses"][400]["content"]["application/json"]>().toEqualTypeOf<
       Schemas["TaskQueryErrorResponse"]
     >();
+  });
+});
+
+describe("spec-facts.ts: enums as const arrays whose unions are exactly the schema's types", () => {
+  it("each derived union equals openapi-typescript's type for the same enum", () => {
+    expectTypeOf<Facts.TaskStatus>().toEqualTypeOf<Schemas["TaskStatus"]>();
+    expectTypeOf<Facts.VideoGenerationRequestAspectRatio>().toEqualTypeOf<
+      NonNullable<Schemas["VideoGenerationRequest"]["aspect_ratio"]>
+    >();
+    expectTypeOf<Facts.TaskDetailObject>().toEqualTypeOf<NonNullable<Schemas["TaskDetail"]["object"]>>();
+    expectTypeOf<Facts.TaskDetailType>().toEqualTypeOf<NonNullable<Schemas["TaskDetail"]["type"]>>();
+    expectTypeOf<Facts.VideoGenerationResponseType>().toEqualTypeOf<
+      NonNullable<Schemas["VideoGenerationResponse"]["type"]>
+    >();
+    expectTypeOf<Facts.VideoUsageBillingRule>().toEqualTypeOf<NonNullable<Schemas["VideoUsage"]["billing_rule"]>>();
+    expectTypeOf<(typeof Facts.TASK_STATUS_VALUES)[number]>().toEqualTypeOf<Schemas["TaskStatus"]>();
+  });
+
+  it("the public types built on them are unchanged", () => {
+    expectTypeOf<TaskStatus>().toEqualTypeOf<"pending" | "processing" | "completed" | "failed">();
+    expectTypeOf<Task>().toEqualTypeOf<Schemas["TaskDetail"]>();
+    expectTypeOf<APIErrorDetail>().toEqualTypeOf<{
+      code?: number | string;
+      message?: string;
+      type?: string;
+      param?: string;
+      fallback_suggestion?: string;
+    }>();
   });
 });

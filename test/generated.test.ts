@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -7,15 +7,15 @@ import { runInNewContext } from "node:vm";
 import { build } from "esbuild";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SPEC_SHA256 } from "../generated/spec-meta.js";
-import { findDrift } from "../scripts/check-generated.js";
+import { findDrift, listFiles } from "../scripts/check-generated.js";
 
 const root = new URL("..", import.meta.url).pathname;
 const run = promisify(execFile);
 
 describe("generated/", () => {
   it("starts every file with the do-not-edit line", async () => {
-    const files = await readdir(join(root, "generated"));
-    expect(files.length).toBeGreaterThanOrEqual(4);
+    const files = await listFiles(join(root, "generated"));
+    expect(files).toContain("validators/runtime.ts");
     for (const file of files) {
       const first = (await readFile(join(root, "generated", file), "utf8")).split("\n")[0];
       expect(first, file).toBe("// generated from spec/kling-o1-video-edit.yaml by scripts/generate.ts - do not edit");
@@ -67,6 +67,18 @@ describe("check:generated", () => {
     await writeFile(file, (await readFile(file, "utf8")).replace("progress?: number", "progress?: string"));
     expect(await findDrift(dir)).toEqual([
       expect.stringMatching(/^differs: schema\.ts \(first difference at line \d+\)$/),
+    ]);
+  });
+
+  it("fails on a hand edit, a missing or an extra file inside a folder of generated/", async () => {
+    const file = join(dir, "validators/TaskDetail.ts");
+    await writeFile(file, (await readFile(file, "utf8")).replace('"completed" !== data.status', "false"));
+    await rm(join(dir, "validators/runtime.ts"));
+    await writeFile(join(dir, "validators/stray.ts"), "export {};\n");
+    expect(await findDrift(dir)).toEqual([
+      "missing: validators/runtime.ts",
+      expect.stringMatching(/^differs: validators\/TaskDetail\.ts \(first difference at line \d+\)$/),
+      "unexpected: validators/stray.ts",
     ]);
   });
 

@@ -8,10 +8,10 @@
  * never puts the key in a message, but a server could echo it back).
  */
 import { MultiBar, type SingleBar } from "cli-progress";
-import type { components } from "../../generated/schema.js";
+import type { TaskDetail } from "../../generated/spec-facts.js";
 
-/** A task as `GET /v1/tasks/{task_id}` returns it. */
-export type TaskDetail = components["schemas"]["TaskDetail"];
+/** A task as `GET /v1/tasks/{task_id}` returns it: the spec's `TaskDetail`, the same type as the client's `Task`. */
+export type { TaskDetail };
 
 /** A writable the output layer can print to (process.stdout, process.stderr, or a test double). */
 export interface OutStream {
