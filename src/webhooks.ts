@@ -361,12 +361,12 @@ export async function readCallback(request: Request, opts: ReadCallbackOptions =
         reply(503, { error: { code: 503, message: "Could not verify the task now", type: "service_unavailable" } }),
       );
     }
-    if ("unknown" in confirmation) return reading(rejectWith(400, `Task ${task.id} is not known to the API`, logger));
-    const confirmed = confirmation.task;
-    if (confirmed.id !== task.id || confirmed.status !== task.status) {
-      const what =
-        confirmed.id !== task.id ? `answered for another task (${confirmed.id})` : `says ${confirmed.status}`;
-      return reading(rejectWith(400, `Task ${task.id} is ${task.status} in the callback, but the API ${what}`, logger));
+    const confirmed = "task" in confirmation ? confirmation.task : undefined;
+    if (confirmed?.id !== task.id || confirmed.status !== task.status) {
+      // The sender may be forging: tell it nothing the API said (a task's real status, whether it exists).
+      const said = confirmed ? `answered ${confirmed.id} ${confirmed.status}` : "does not know the task";
+      logger?.warn(`callback for ${task.id} (${task.status}) not confirmed: the API ${said}`);
+      return reading(rejectWith(400, `Task ${task.id} (${task.status}) is not confirmed by the API`));
     }
     task = confirmed;
   }

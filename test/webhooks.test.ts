@@ -255,6 +255,27 @@ describe('verify: "fetch" against forged callbacks', () => {
     expect(fake.requests).toHaveLength(2);
   });
 
+  it("tells the sender nothing the API said: the same answer whatever the task's real state", async () => {
+    const bodies = [];
+    for (const answer of [
+      json(200, taskDetail("processing", { progress: 40 })),
+      json(200, taskDetail("failed")),
+      apiError(404, "not_found_error"),
+    ]) {
+      const { client, store } = verifying(answer);
+      const response = await handleCallback(post(taskDetail("completed")), {
+        onTask: vi.fn(),
+        verify: "fetch",
+        client,
+        store,
+      });
+      expect(response.status).toBe(400);
+      bodies.push(await response.text());
+    }
+    expect(new Set(bodies).size).toBe(1);
+    expect(bodies[0]).not.toMatch(/processing|failed|not known/);
+  });
+
   it("refuses an answer about another task", async () => {
     const { client, store } = verifying(json(200, taskDetail("completed", { id: "task-unified-someone-else" })));
     const onTask = vi.fn();
