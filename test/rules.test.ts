@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   ADDRESS_RANGES,
@@ -375,4 +376,87 @@ describe("internalName: the names table, row by row", () => {
       expect(internalName(host)).toBeUndefined();
     },
   );
+});
+
+// Issue 11, what held up: literal internal addresses are refused in every notation. Random addresses from every
+// row of the table, written every way the URL parser accepts, must get the same verdict as the plain form.
+describe("every notation of an address gets the same verdict (property)", () => {
+  const hostOf = (literal: string) =>
+    new URL(`https://${literal.includes(":") ? `[${literal}]` : literal}/hook`).hostname;
+  const hex = (n: number) => n.toString(16);
+  const v4Notations = (n: number): string[] => {
+    const [a, b, c, d] = [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+    const dotted = `${a}.${b}.${c}.${d}`;
+    const [hi, lo] = [hex(n >>> 16), hex(n & 0xffff)];
+    return [
+      dotted,
+      String(n),
+      `0x${hex(n)}`,
+      [a, b, c, d].map((x) => `0${x.toString(8)}`).join("."),
+      [a, b, c, d].map((x) => `0x${hex(x)}`).join("."),
+      `${a}.${b}.${(c << 8) | d}`,
+      `${a}.${(b << 16) | (c << 8) | d}`,
+      `::ffff:${dotted}`,
+      `::ffff:${hi}:${lo}`,
+      `0:0:0:0:0:FFFF:${hi}:${lo}`,
+      `::ffff:0:${dotted}`,
+      `64:ff9b::${dotted}`,
+      `64:ff9b::${hi}:${lo}`,
+      `2002:${hi}:${lo}::1`,
+    ];
+  };
+  const v4Rows = ADDRESS_RANGES.filter((r) => !r.prefix.includes(":"));
+  const v6Rows = ADDRESS_RANGES.filter((r) => r.prefix.includes(":") && r.reachable !== "embedded");
+  /** A random address inside a row: its prefix with random host bits. */
+  const inside = (prefix: string, random: Uint8Array): Uint8Array => {
+    const [address = "", length = "0"] = prefix.split("/");
+    const base = address.includes(":") ? expandV6(address) : address.split(".").map(Number);
+    return Uint8Array.from(base, (byte, i) => {
+      const fixed = Math.min(8, Math.max(0, Number(length) - 8 * i));
+      const mask = (0xff << (8 - fixed)) & 0xff;
+      return (byte & mask) | ((random[i] ?? 0) & ~mask & 0xff);
+    });
+  };
+  const expandV6 = (text: string): number[] => {
+    const [head = "", tail = ""] = text.split("::");
+    const groups = (s: string) => (s ? s.split(":").map((g) => Number.parseInt(g, 16)) : []);
+    const h = groups(head);
+    const t = groups(tail);
+    return [...h, ...Array(8 - h.length - t.length).fill(0), ...t].flatMap((g) => [g >> 8, g & 255]);
+  };
+
+  it("IPv4, from every row, in 14 notations", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...v4Rows), fc.uint8Array({ minLength: 4, maxLength: 4 }), (row, random) => {
+        const bytes = inside(row.prefix, random);
+        const n = (((bytes[0] ?? 0) << 24) | ((bytes[1] ?? 0) << 16) | ((bytes[2] ?? 0) << 8) | (bytes[3] ?? 0)) >>> 0;
+        const [dotted = "", ...others] = v4Notations(n);
+        const expected = isInternalHost(dotted);
+        expect(expected).toBe(!isPublicAddress(dotted));
+        for (const literal of others) expect([literal, isInternalHost(hostOf(literal))]).toEqual([literal, expected]);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("IPv6, from every row, compressed, in full, with leading zeros, in capitals", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...v6Rows), fc.uint8Array({ minLength: 16, maxLength: 16 }), (row, random) => {
+        const bytes = inside(row.prefix, random);
+        const groups = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i] ?? 0) << 8) | (bytes[2 * i + 1] ?? 0));
+        const full = groups.map(hex).join(":");
+        const expected = !isPublicAddress(full);
+        for (const literal of [
+          full,
+          groups
+            .map((g) => hex(g).padStart(4, "0"))
+            .join(":")
+            .toUpperCase(),
+        ]) {
+          expect([literal, isInternalHost(hostOf(literal))]).toEqual([literal, expected]);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
 });
