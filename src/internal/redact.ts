@@ -24,7 +24,10 @@ export const MIN_SECRET_LENGTH = 4;
 export interface Scrubber {
   /** `text` with every form of every secret replaced by the placeholder. */
   text(text: string): string;
-  /** A deep copy of a JSON-like value (objects, arrays, strings) with the secrets removed from strings and keys. */
+  /**
+   * A JSON-like value (objects, arrays, strings) with the secrets removed from strings and keys: a copy where a
+   * secret was found, the same object where none was (so scrubbing every API answer costs no allocation).
+   */
   value<T>(value: T): T;
   /** Headers as a plain record: lower-case names, credential headers replaced, the secrets removed from the rest. */
   headers(headers: Headers | Record<string, string>): Record<string, string>;
@@ -89,14 +92,22 @@ export function createScrubber(secrets: Iterable<string | undefined> = [], optio
   };
   const has = (value: string) => needles.some((n) => value.includes(n));
 
+  /** Copy on write: a value without a secret comes back as the same object, so clean data costs no allocation. */
   const deep = (value: unknown, depth: number): unknown => {
     if (typeof value === "string") return text(value);
     if (depth > 32 || typeof value !== "object" || value === null) return value;
-    if (Array.isArray(value)) return value.map((v) => deep(v, depth + 1));
+    if (Array.isArray(value)) {
+      const items = value.map((v) => deep(v, depth + 1));
+      return items.some((v, i) => v !== value[i]) ? items : value;
+    }
     if (value instanceof Error) return sanitize(value);
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) return value; // class instances are not JSON data
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [text(k), deep(v, depth + 1)]));
+    const entries = Object.entries(value);
+    const cleaned = entries.map(([k, v]) => [text(k), deep(v, depth + 1)] as const);
+    return cleaned.some(([k, v], i) => k !== entries[i]?.[0] || v !== entries[i]?.[1])
+      ? Object.fromEntries(cleaned)
+      : value;
   };
 
   const finds = (value: unknown): boolean => {

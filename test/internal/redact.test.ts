@@ -63,6 +63,17 @@ describe("createScrubber", () => {
     });
   });
 
+  it("returns clean data as the same object, and copies only what it changes", () => {
+    const scrubber = createScrubber([KEY]);
+    const clean = { id: "task-1", results: ["https://a/b.mp4"], error: { message: "no" } };
+    expect(scrubber.value(clean)).toBe(clean);
+    const dirty = { ...clean, error: { message: `echo ${KEY}` } };
+    const out = scrubber.value(dirty);
+    expect(out).not.toBe(dirty);
+    expect(out.results).toBe(dirty.results);
+    expect(dirty.error.message).toContain(KEY);
+  });
+
   it("scrubs every header value and redacts credential headers", () => {
     const scrubber = createScrubber([KEY]);
     expect(scrubber.headers(new Headers({ "X-Request-Id": `r-${KEY}`, Cookie: "c", Accept: "a" }))).toEqual({
