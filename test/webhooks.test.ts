@@ -277,10 +277,20 @@ describe('verify: "fetch" against forged callbacks', () => {
   });
 
   it("refuses an answer about another task", async () => {
-    const { client, store } = verifying(json(200, taskDetail("completed", { id: "task-unified-someone-else" })));
+    const other = taskDetail("completed", { id: "task-unified-someone-else" }) as Task;
     const onTask = vi.fn();
-    const response = await handleCallback(post(taskDetail("completed")), { onTask, verify: "fetch", client, store });
-    expect(response.status).toBe(400);
+    const store = new MemoryCallbackStore();
+    const viaConfirm = await handleCallback(post(taskDetail("completed")), {
+      onTask,
+      verify: "fetch",
+      confirm: async () => other,
+      store,
+    });
+    expect(viaConfirm.status).toBe(400);
+    // The client itself refuses such an answer (ContractViolationError): not confirmed now, so 503 and a retry.
+    const { client } = verifying(json(200, other));
+    const viaClient = await handleCallback(post(taskDetail("completed")), { onTask, verify: "fetch", client, store });
+    expect(viaClient.status).toBe(503);
     expect(onTask).not.toHaveBeenCalled();
   });
 
