@@ -1,18 +1,29 @@
 /**
  * Every error the client throws: one hierarchy under {@link KlingError}, one class per documented HTTP status, and
- * one factory ({@link makeAPIError}) that maps a response to its class. No class ever carries the API key: messages
- * and bodies are redacted by the client before they get here, headers through {@link redactHeaders}, and `toJSON`
- * writes only the fields listed below.
+ * one factory ({@link makeAPIError}) that maps a response to its class. No class ever carries the API key: given a
+ * `scrubber` (see `createScrubber` in src/internal/redact.ts), each error scrubs its message, fields and cause at
+ * construction, so its message, stack, `JSON.stringify` and `util.inspect` are clean whatever the server echoed;
+ * credential headers are redacted always, and `toJSON` writes only the fields listed below.
  */
 import { ERROR_TITLES, type ErrorEnvelopeDetail } from "../generated/spec-facts.js";
 import type { ValidationIssue } from "../generated/validators/runtime.js";
 import { serverHintMs } from "./internal/hints.js";
-import { redactHeaders } from "./internal/redact.js";
+import { createScrubber, type Scrubber } from "./internal/redact.js";
 import type { RuleViolation } from "./rules.js";
 import type { Task } from "./types.js";
 
 /** Where in a job's life an error happened. */
 export type JobPhase = "submit" | "wait" | "download";
+
+/** What every error's constructor accepts besides its message. */
+export interface KlingErrorOptions {
+  cause?: unknown;
+  /**
+   * Removes the secrets (the API key) from the message, the fields and the cause, at construction. The scrubber
+   * itself is not kept.
+   */
+  scrubber?: Scrubber | undefined;
+}
 
 /** The base class of every error this package throws; `instanceof KlingError` catches them all. */
 export class KlingError extends Error {
@@ -23,6 +34,14 @@ export class KlingError extends Error {
   declare jobId?: string;
   /** Set on errors raised from a job: every request id of the job so far. */
   declare requestIds?: string[];
+
+  constructor(message?: string, options: KlingErrorOptions = {}) {
+    const { scrubber, cause } = options;
+    super(
+      scrubber && message !== undefined ? scrubber.text(message) : message,
+      cause === undefined ? {} : { cause: scrubber ? scrubber.error(cause) : cause },
+    );
+  }
 
   /** A plain object without secrets, so `JSON.stringify(error)` and structured loggers show something useful. */
   toJSON(): Record<string, unknown> {
@@ -50,14 +69,16 @@ export interface APIErrorInit {
   path: string;
   /** The parsed JSON body, or the raw text when it was not JSON. */
   body: unknown;
-  /** Response headers, already lower-cased; sensitive ones are redacted here. */
-  headers?: Record<string, string>;
+  /** Response headers; credential headers are redacted here, and the secrets removed from the others. */
+  headers?: Headers | Record<string, string>;
   requestId?: string | null;
   /** Milliseconds the server asked to wait; when absent, read here from `retryAfterHeader` and the body's suggestion. */
   retryAfterMs?: number | null;
   /** The response's `Retry-After` header, read (with the envelope's `fallback_suggestion`) into `retryAfterMs`. */
   retryAfterHeader?: string | null;
   cause?: unknown;
+  /** Removes the API key from the body, header values, request id and message (a server may echo it). */
+  scrubber?: Scrubber | undefined;
 }
 
 /** Reads the `{error:{...}}` envelope from a body of any shape; fields of the wrong type are dropped. */
@@ -103,20 +124,22 @@ export class APIError extends KlingError {
   readonly request: string;
 
   constructor(init: APIErrorInit, message?: string) {
-    const detail = parseErrorEnvelope(init.body);
+    const scrubber = init.scrubber ?? createScrubber();
+    const body = scrubber.value(init.body);
+    const detail = parseErrorEnvelope(body);
     const request = `${init.method} ${init.path}`;
     const title = detail.message ?? ERROR_TITLES[init.status] ?? `HTTP ${init.status}`;
     const what = [String(init.status), detail.type].filter(Boolean).join(" ");
     const param = detail.param ? `, param ${detail.param}` : "";
-    super(message ?? `${title} (${what}${param}): ${request}`, init.cause === undefined ? {} : { cause: init.cause });
+    super(message ?? `${title} (${what}${param}): ${request}`, { cause: init.cause, scrubber });
     this.status = init.status;
     this.code = detail.code;
     this.type = detail.type;
     this.param = detail.param;
     this.fallbackSuggestion = detail.fallback_suggestion;
-    this.requestId = init.requestId ?? null;
-    this.headers = redactHeaders(init.headers ?? {});
-    this.body = init.body;
+    this.requestId = init.requestId ? scrubber.text(init.requestId) : null;
+    this.headers = scrubber.headers(init.headers ?? {});
+    this.body = body;
     this.retryAfterMs =
       init.retryAfterMs !== undefined
         ? init.retryAfterMs
@@ -192,9 +215,9 @@ export class APIConnectionError extends KlingError {
   readonly afterResponse: boolean;
   constructor(
     message: string,
-    options: { cause?: unknown; code?: string | undefined; afterResponse?: boolean | undefined } = {},
+    options: KlingErrorOptions & { code?: string | undefined; afterResponse?: boolean | undefined } = {},
   ) {
-    super(message, options.cause === undefined ? {} : { cause: options.cause });
+    super(message, options);
     this.code = options.code;
     this.afterResponse = options.afterResponse ?? false;
   }
@@ -240,11 +263,11 @@ export class ContractViolationError extends KlingError {
   readonly status: number | undefined;
   constructor(
     message: string,
-    options: { schema?: string; issues?: ValidationIssue[]; status?: number; cause?: unknown } = {},
+    options: KlingErrorOptions & { schema?: string; issues?: ValidationIssue[]; status?: number } = {},
   ) {
-    super(message, options.cause === undefined ? {} : { cause: options.cause });
+    super(message, options);
     this.schema = options.schema;
-    this.issues = options.issues ?? [];
+    this.issues = options.scrubber ? options.scrubber.value(options.issues ?? []) : (options.issues ?? []);
     this.status = options.status;
   }
 }
@@ -256,10 +279,12 @@ export class TaskFailedError extends KlingError {
   readonly task: Task;
   /** `task.error.code`, such as `video_download_failed`. */
   readonly code: string | undefined;
-  constructor(task: Task) {
-    const code = task.error?.code;
-    super(`Task ${task.id} failed${code ? ` (${code})` : ""}: ${task.error?.message ?? "no reason given"}`);
-    this.task = task;
+  /** Pass `{ scrubber }`: the task's `error.message` is the server's text and may echo the key. */
+  constructor(task: Task, options: Pick<KlingErrorOptions, "scrubber"> = {}) {
+    const clean = options.scrubber ? options.scrubber.value(task) : task;
+    const code = clean.error?.code;
+    super(`Task ${clean.id} failed${code ? ` (${code})` : ""}: ${clean.error?.message ?? "no reason given"}`);
+    this.task = clean;
     this.code = code;
   }
 }
@@ -290,12 +315,12 @@ export class DownloadError extends KlingError {
   readonly url: string | undefined;
   constructor(
     message: string,
-    options: { reason: DownloadErrorReason; status?: number; url?: string; cause?: unknown },
+    options: KlingErrorOptions & { reason: DownloadErrorReason; status?: number; url?: string },
   ) {
-    super(message, options.cause === undefined ? {} : { cause: options.cause });
+    super(message, options);
     this.reason = options.reason;
     this.status = options.status;
-    this.url = options.url;
+    this.url = options.url !== undefined && options.scrubber ? options.scrubber.text(options.url) : options.url;
   }
 }
 

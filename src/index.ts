@@ -101,12 +101,19 @@ export type {
 } from "./types.js";
 // webhooks.ts
 export {
+  type CallbackReading,
   type CallbackStore,
+  type ConfirmTask,
   callbackKey,
   createCallbackHandler,
+  DEFAULT_CALLBACK_BODY_TIMEOUT_MS,
+  DEFAULT_CONFIRM_WINDOW_MS,
+  DEFAULT_JOB_PARAM,
   DEFAULT_MAX_CALLBACK_BYTES,
   type HandleCallbackOptions,
   handleCallback,
   MemoryCallbackStore,
   parseCallback,
+  type ReadCallbackOptions,
+  readCallback,
 } from "./webhooks.js";

@@ -1,5 +1,5 @@
 /** Logging: a small leveled interface that `console`, pino and winston all satisfy; silent unless a logger is given. */
-import { redactDeep, redactText } from "./internal/redact.js";
+import { createScrubber, type Scrubber } from "./internal/redact.js";
 
 /** A log sink. Each method gets a message and, sometimes, structured details (already redacted). */
 export interface Logger {
@@ -23,23 +23,25 @@ export interface LeveledLogger extends Logger {
 }
 
 /**
- * Wraps a logger: drops lines below `level`, removes the secrets from every message and detail, and swallows a
- * logger's own exceptions (a broken logger must not break a request).
+ * Wraps a logger: drops lines below `level`, removes the secrets from every message and detail (keys included), and
+ * swallows a logger's own exceptions (a broken logger must not break a request). `secrets` is the client's
+ * {@link Scrubber} (the form to use), or a function listing the secrets (read at each line).
  */
 export function leveledLogger(
   logger: Logger | undefined,
   level: LogLevel = DEFAULT_LOG_LEVEL,
-  secrets: () => readonly (string | undefined)[] = () => [],
+  secrets: Scrubber | (() => readonly (string | undefined)[]) = createScrubber(),
 ): LeveledLogger {
+  const scrubberOf = typeof secrets === "function" ? () => createScrubber(secrets()) : () => secrets;
   const enabled = (method: Exclude<LogLevel, "off">) => logger !== undefined && RANK[method] >= RANK[level];
   const emit =
     (method: Exclude<LogLevel, "off">) =>
     (message: string, details?: Record<string, unknown>): void => {
       if (!logger || !enabled(method)) return;
-      const s = secrets();
       try {
-        if (details === undefined) logger[method](redactText(message, s));
-        else logger[method](redactText(message, s), redactDeep(details, s) as Record<string, unknown>);
+        const scrubber = scrubberOf();
+        if (details === undefined) logger[method](scrubber.text(message));
+        else logger[method](scrubber.text(message), scrubber.value(details));
       } catch {
         // ignore: logging is best effort
       }

@@ -11,6 +11,18 @@ import {
 } from "../generated/spec-facts.js";
 import type { ValidationIssue } from "../generated/validators/runtime.js";
 import { validateVideoGenerationRequest } from "../generated/validators/VideoGenerationRequest.js";
+import { classifyAddress, internalName } from "./internal/addresses.js";
+
+export {
+  ADDRESS_RANGES,
+  type AddressClass,
+  type AddressKind,
+  type AddressRange,
+  classifyAddress,
+  INTERNAL_NAMES,
+  internalName,
+  isPublicAddress,
+} from "./internal/addresses.js";
 
 /** One broken rule of a request body: the field (`video_urls[0]`), the rule, and a readable message. */
 export interface RuleViolation {
@@ -76,41 +88,30 @@ function hasExtension(url: URL, extensions: readonly string[]): boolean {
   return extensions.some((ext) => path.endsWith(ext));
 }
 
-function ipv4Internal(a: number, b: number): boolean {
-  return (
-    a === 0 || // 0.0.0.0/8 ("this network", 0.0.0.0 reaches the host itself)
-    a === 10 ||
-    a === 127 ||
-    (a === 100 && b >= 64 && b <= 127) || // 100.64.0.0/10 carrier-grade NAT
-    (a === 169 && b === 254) ||
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168) ||
-    a >= 224 // multicast and reserved
-  );
+/**
+ * Why a URL host is internal (an address or name the API refuses for `callback_url`), or `undefined` when it may be
+ * public: the range's or the name's description, such as `Private-Use (RFC 1918)`. Pass `new URL(u).hostname`.
+ */
+export function internalHostReason(hostname: string): string | undefined {
+  const address = classifyAddress(hostname);
+  if (address) {
+    if (address.public) return undefined;
+    const { range, embedded } = address;
+    return embedded ? `${range.name} embedding ${embedded.range.name}` : range.name;
+  }
+  return internalName(hostname)?.name;
 }
 
 /**
- * Whether a URL host names an internal address the API refuses for `callback_url`: loopback, private, link-local,
- * unique-local, unspecified, `localhost`. Pass `new URL(u).hostname`: the WHATWG URL parser has already turned
- * decimal, octal and hex IPv4 forms (`2130706433`, `0177.0.0.1`, `0x7f.1`) into dotted quads, and IPv6 into its
- * compressed hex form, so IPv4-mapped IPv6 (`[::ffff:127.0.0.1]`) arrives as `[::ffff:7f00:1]`.
+ * Whether a URL host names an internal address the API refuses for `callback_url`: any address the IANA
+ * special-purpose registries do not list as globally reachable (loopback, private, link-local, CGNAT, NAT64/6to4
+ * embedding one of those, multicast, reserved, ...; see `ADDRESS_RANGES`), and names that point inward
+ * (`localhost`, `*.local`, `*.internal`, `*.home.arpa`, ...; see `INTERNAL_NAMES`). Pass `new URL(u).hostname`: the
+ * WHATWG URL parser has already turned decimal, octal and hex IPv4 forms into dotted quads. A public name can still
+ * resolve to an internal address: whoever connects checks the address it connects to with {@link isPublicAddress}.
  */
 export function isInternalHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/\.$/, "");
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  if (v4) return ipv4Internal(Number(v4[1]), Number(v4[2]));
-  if (!host.startsWith("[")) return false;
-  const v6 = host.slice(1, -1);
-  // IPv4-mapped (::ffff:a.b.c.d, which the URL parser writes as ::ffff:xxxx:xxxx) and IPv4-compatible (::a.b.c.d).
-  const mapped = /^::(?:ffff:)?([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
-  if (mapped) {
-    const high = Number.parseInt(mapped[1] ?? "0", 16);
-    return ipv4Internal(high >> 8, high & 0xff);
-  }
-  if (v6 === "::" || v6 === "::1") return true;
-  const first = Number.parseInt(v6.split(":")[0] || "0", 16);
-  return (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80; // fc00::/7 unique-local, fe80::/10 link-local
+  return internalHostReason(hostname) !== undefined;
 }
 
 function parseUrl(value: string): URL | null {
@@ -146,8 +147,11 @@ function proseRules(body: Record<string, unknown>): RuleViolation[] {
   }
   if (typeof body.callback_url === "string") {
     const url = parseUrl(body.callback_url);
-    if (url && url.protocol === "https:" && isInternalHost(url.hostname)) {
-      out.push(violation("callback_url", "publicHost", `must not point at an internal address (${url.hostname})`));
+    const reason = url && url.protocol === "https:" ? internalHostReason(url.hostname) : undefined;
+    if (url && reason) {
+      out.push(
+        violation("callback_url", "publicHost", `must not point at an internal address (${url.hostname}: ${reason})`),
+      );
     }
   }
   return out;

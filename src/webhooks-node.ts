@@ -1,7 +1,9 @@
 /**
  * Node `http` adapter for {@link handleCallback}: turns an `IncomingMessage` into a standard `Request` and writes
  * the `Response` back. Works with `http.createServer` and Express (which passes the same objects); a body already
- * parsed by a body parser (`req.body`) is used as is.
+ * parsed by a body parser (`req.body`) is used as is. A body still arriving after `bodyTimeoutMs` (default 10 s,
+ * `DEFAULT_CALLBACK_BODY_TIMEOUT_MS`) gets 408 with `Connection: close`, so a slow sender cannot hold a connection
+ * until Node's own 300 s request timeout.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";

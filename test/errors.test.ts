@@ -1,8 +1,11 @@
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import {
+  APIConnectionError,
   APIError,
   AuthenticationError,
   BadRequestError,
+  ContractViolationError,
   DownloadError,
   InsufficientQuotaError,
   InternalServerError,
@@ -17,6 +20,7 @@ import {
   TaskFailedError,
   UpstreamError,
 } from "../src/errors.js";
+import { createScrubber } from "../src/internal/redact.js";
 import type { Task } from "../src/types.js";
 
 describe("makeAPIError", () => {
@@ -117,5 +121,94 @@ describe("other errors", () => {
       url: "https://a/b.mp4",
       cause: { name: "Error", message: "socket hang up" },
     });
+  });
+});
+
+// Issue 11 items 5-7: a server that echoes the key puts it in fields the client used to pass through. The key is
+// given as a CRLF .env file would give it; Headers sends it trimmed, and that is what comes back.
+describe("errors built with a scrubber keep the key out of every output", () => {
+  const RAW_KEY = "sk-live-0123456789abcdef\r\n";
+  const SENT = RAW_KEY.trim();
+  const scrubber = createScrubber([RAW_KEY]);
+  const outputs = (err: Error) => [
+    err.message,
+    String(err.stack),
+    JSON.stringify(err),
+    inspect(err, { depth: 10, showHidden: true }),
+    inspect(err, { depth: 10 }),
+  ];
+
+  it("TaskFailedError: error.message echoing the key (item 5)", () => {
+    const task = {
+      id: "task-unified-1",
+      status: "failed",
+      error: { code: "video_download_failed", message: `could not fetch with Bearer ${SENT}` },
+    } as Task;
+    const err = new TaskFailedError(task, { scrubber });
+    for (const out of outputs(err)) expect(out).not.toContain(SENT);
+    expect(err.message).toBe(
+      "Task task-unified-1 failed (video_download_failed): could not fetch with Bearer [redacted]",
+    );
+    expect(err.task.error?.message).toBe("could not fetch with Bearer [redacted]");
+    expect(task.error?.message).toContain(SENT); // the caller's object is not modified
+  });
+
+  it("APIError: header values, x-request-id, body keys and values (item 6)", () => {
+    const err = makeAPIError({
+      status: 401,
+      method: "GET",
+      path: "/v1/tasks/t",
+      body: { error: { message: `bad token ${SENT}`, type: "authentication_error" }, [SENT]: JSON.stringify(SENT) },
+      headers: new Headers({
+        "x-request-id": `req-${SENT}`,
+        "x-echo-authorization": `Bearer ${SENT}`,
+        "www-authenticate": `Bearer realm="${SENT}"`,
+        authorization: "Bearer whatever",
+      }),
+      requestId: `req-${SENT}`,
+      cause: Object.assign(new Error("wrapped"), { request: { headers: { authorization: `Bearer ${SENT}` } } }),
+      scrubber,
+    });
+    for (const out of outputs(err)) expect(out).not.toContain(SENT);
+    expect(err.requestId).toBe("req-[redacted]");
+    expect(err.headers).toMatchObject({
+      "x-echo-authorization": "Bearer [redacted]",
+      authorization: "[redacted]",
+      "x-request-id": "req-[redacted]",
+    });
+    expect(err.message).toBe("bad token [redacted] (401 authentication_error): GET /v1/tasks/t");
+  });
+
+  it("ContractViolationError: a created task's id and the issues (item 7)", () => {
+    const err = new ContractViolationError(`Response breaks the spec (the task was created: id ${SENT})`, {
+      schema: "VideoGenerationResponse",
+      issues: [
+        {
+          instancePath: "/id",
+          schemaPath: "#/id",
+          keyword: "pattern",
+          params: { value: SENT },
+          message: `bad ${SENT}`,
+        },
+      ],
+      status: 200,
+      scrubber,
+    });
+    for (const out of outputs(err)) expect(out).not.toContain(SENT);
+    expect(err.message).toBe("Response breaks the spec (the task was created: id [redacted])");
+  });
+
+  it("APIConnectionError and DownloadError: message, cause chain and URL", () => {
+    const deep = new Error("inner", { cause: new Error(`proxy said ${SENT}`) });
+    const conn = new APIConnectionError(`Connection failed: ${SENT}`, { cause: deep, code: "ECONNRESET", scrubber });
+    const download = new DownloadError("gone", { reason: "http", url: `https://x/y?k=${SENT}`, scrubber });
+    for (const err of [conn, download]) for (const out of outputs(err)) expect(out).not.toContain(SENT);
+    expect(conn.code).toBe("ECONNRESET");
+    expect(conn.cause).toMatchObject({ message: "inner" });
+  });
+
+  it("keeps a cause that does not carry the key", () => {
+    const cause = new Error("socket hang up");
+    expect(new APIConnectionError("x", { cause, scrubber }).cause).toBe(cause);
   });
 });

@@ -1,5 +1,14 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkCreateRequest, isInternalHost } from "../src/rules.js";
+import {
+  ADDRESS_RANGES,
+  checkCreateRequest,
+  classifyAddress,
+  INTERNAL_NAMES,
+  internalName,
+  isInternalHost,
+  isPublicAddress,
+} from "../src/rules.js";
 
 const ok = {
   model: "kling-o1-video-edit",
@@ -181,6 +190,31 @@ describe("isInternalHost", () => {
     "https://[fd12:3456::1]/",
     "https://[fe80::1]/",
     "https://[febf::1]/",
+    // Issue 11 item 15: the forms the guard missed.
+    "https://[64:ff9b::127.0.0.1]/",
+    "https://[64:ff9b::a00:1]/",
+    "https://[64:ff9b:1::808:808]/",
+    "https://[2002:7f00:1::]/",
+    "https://[2002:c0a8:101::1]/",
+    "https://[::ffff:0:127.0.0.1]/",
+    "https://[::ffff:0:a00:1]/",
+    "https://[fec0::1]/",
+    "https://[ff02::1]/",
+    "https://[ff0e::1]/",
+    "https://[100::1]/",
+    "https://100.64.0.1/",
+    "https://100.127.255.254/",
+    "https://198.18.0.1/",
+    "https://198.19.255.255/",
+    "https://240.0.0.1/",
+    "https://255.255.255.255/",
+    "https://224.0.0.1/",
+    "https://foo.localhost/",
+    "https://localhost.localdomain/",
+    "https://printer.local/",
+    "https://metadata.google.internal/",
+    "https://nas.home.arpa/",
+    "https://intranet/",
   ])("%s is internal", (url) => {
     expect(isInternalHost(hostOf(url))).toBe(true);
   });
@@ -194,9 +228,235 @@ describe("isInternalHost", () => {
     "https://11.0.0.1/",
     "https://[2001:4860:4860::8888]/",
     "https://[::ffff:8.8.8.8]/",
-    "https://[fec0::1]/",
+    "https://[64:ff9b::8.8.8.8]/",
+    "https://[2002:808:808::1]/",
+    "https://100.63.255.255/",
+    "https://100.128.0.1/",
+    "https://198.17.255.255/",
+    "https://198.20.0.1/",
+    "https://239.255.255.255.example.com/",
     "https://localhost.example.com/",
+    "https://local.example.com/",
+    "https://internal.example.com/",
   ])("%s is public", (url) => {
     expect(isInternalHost(hostOf(url))).toBe(false);
+  });
+});
+
+describe("classifyAddress: the IANA special-purpose table, row by row", () => {
+  // [address inside the row, the row's prefix, whether the address is public]
+  const rows: [string, string, boolean][] = [
+    ["8.8.8.8", "0.0.0.0/0", true],
+    ["0.1.2.3", "0.0.0.0/8", false],
+    ["10.255.0.1", "10.0.0.0/8", false],
+    ["100.64.0.0", "100.64.0.0/10", false],
+    ["127.0.0.2", "127.0.0.0/8", false],
+    ["169.254.169.254", "169.254.0.0/16", false],
+    ["172.20.0.1", "172.16.0.0/12", false],
+    ["192.0.0.8", "192.0.0.0/24", false],
+    ["192.0.0.9", "192.0.0.9/32", true],
+    ["192.0.0.10", "192.0.0.10/32", true],
+    ["192.0.2.1", "192.0.2.0/24", false],
+    ["192.88.99.1", "192.88.99.0/24", false],
+    ["192.168.255.255", "192.168.0.0/16", false],
+    ["198.19.0.1", "198.18.0.0/15", false],
+    ["198.51.100.7", "198.51.100.0/24", false],
+    ["203.0.113.9", "203.0.113.0/24", false],
+    ["239.1.1.1", "224.0.0.0/4", false],
+    ["250.1.2.3", "240.0.0.0/4", false],
+    ["255.255.255.255", "255.255.255.255/32", false],
+    ["1::", "::/0", false],
+    ["2606:4700::1111", "2000::/3", true],
+    ["::", "::/128", false],
+    ["::1", "::1/128", false],
+    ["::10.0.0.1", "::/96", false],
+    ["::ffff:127.0.0.1", "::ffff:0:0/96", false],
+    ["::ffff:0:10.1.1.1", "::ffff:0:0:0/96", false],
+    ["64:ff9b::169.254.169.254", "64:ff9b::/96", false],
+    ["64:ff9b:1:2::1", "64:ff9b:1::/48", false],
+    ["100::ffff", "100::/64", false],
+    ["100:0:0:1::1", "100:0:0:1::/64", false],
+    ["2001:1ff::1", "2001::/23", false],
+    ["2001:0:4136:e378:8000:63bf:3fff:fdd2", "2001::/32", false],
+    ["2001:1::1", "2001:1::1/128", true],
+    ["2001:1::2", "2001:1::2/128", true],
+    ["2001:1::3", "2001:1::3/128", true],
+    ["2001:2::5", "2001:2::/48", false],
+    ["2001:3::1", "2001:3::/32", true],
+    ["2001:4:112::1", "2001:4:112::/48", true],
+    ["2001:10::1", "2001:10::/28", false],
+    ["2001:20::1", "2001:20::/28", true],
+    ["2001:30::1", "2001:30::/28", true],
+    ["2001:db8::1", "2001:db8::/32", false],
+    ["2002:c0a8:0101::", "2002::/16", false],
+    ["3fff:fff::1", "3fff::/20", false],
+    ["5f00::1", "5f00::/16", false],
+    ["fdff::1", "fc00::/7", false],
+    ["fe80::1", "fe80::/10", false],
+    ["fec0::1", "fec0::/10", false],
+    ["ff02::fb", "ff00::/8", false],
+  ];
+
+  it.each(rows)("%s is in %s (public: %s)", (address, prefix, expected) => {
+    const found = classifyAddress(address);
+    expect(found?.range.prefix).toBe(prefix);
+    expect(found?.public).toBe(expected);
+    expect(isPublicAddress(address)).toBe(expected);
+  });
+
+  it("has a tested address in every row", () => {
+    const tested = new Set(rows.map(([, prefix]) => prefix));
+    expect(ADDRESS_RANGES.map((r) => r.prefix).filter((p) => !tested.has(p))).toEqual([]);
+  });
+
+  it.each([
+    ["64:ff9b::8.8.8.8", true],
+    ["64:ff9b::7f00:1", false],
+    ["2002:808:808::", true],
+    ["2002:a00:1::", false],
+    ["::ffff:8.8.8.8", true],
+    ["::ffff:0:8.8.8.8", true],
+    ["::ffff:0:192.168.0.1", false],
+  ])("%s: the embedded IPv4 address decides (public: %s)", (address, expected) => {
+    expect(classifyAddress(address)?.embedded).toBeDefined();
+    expect(isPublicAddress(address)).toBe(expected);
+  });
+
+  it.each([
+    ["127.0.0.1", "127.0.0.0/8"],
+    ["2130706433", "127.0.0.0/8"],
+    ["0x7f.1", "127.0.0.0/8"],
+    ["0177.0.0.01", "127.0.0.0/8"],
+    ["127.1", "127.0.0.0/8"],
+    ["[::1]", "::1/128"],
+    ["0:0:0:0:0:0:0:1", "::1/128"],
+    ["0000:0000:0000:0000:0000:0000:0000:0001", "::1/128"],
+    ["::FFFF:7F00:1", "::ffff:0:0/96"],
+    ["0:0:0:0:0:ffff:127.0.0.1", "::ffff:0:0/96"],
+    ["FE80::1", "fe80::/10"],
+  ])("reads %s in any notation (%s)", (address, prefix) => {
+    expect(classifyAddress(address)?.range.prefix).toBe(prefix);
+    expect(isPublicAddress(address)).toBe(false);
+  });
+
+  it("treats a zoned address as internal and anything that is not an address as not public", () => {
+    expect(isPublicAddress("2606:4700::1111%eth0")).toBe(false);
+    expect(classifyAddress("fe80::1%eth0")?.range.prefix).toBe("fe80::/10");
+    for (const notAnAddress of ["", "example.com", "1.2.3.4.5", "256.1.1.1", "1:2:3:4:5:6:7:8:9", "1::2::3", "::g"]) {
+      expect(classifyAddress(notAnAddress)).toBeUndefined();
+      expect(isPublicAddress(notAnAddress)).toBe(false);
+    }
+  });
+});
+
+describe("internalName: the names table, row by row", () => {
+  const rows: [string, string][] = [
+    ["localhost", "localhost"],
+    ["a.b.localhost", "*.localhost"],
+    ["localhost.localdomain", "localhost.localdomain"],
+    ["myhost.localdomain", "*.localdomain"],
+    ["printer.local", "*.local"],
+    ["metadata.google.internal", "*.internal"],
+    ["nas.home.arpa", "*.home.arpa"],
+    ["hooks.test", "*.test"],
+    ["x.invalid", "*.invalid"],
+    ["router", "(a name without a dot)"],
+  ];
+  it.each(rows)("%s matches %s", (host, pattern) => {
+    expect(internalName(host)?.pattern).toBe(pattern);
+    expect(internalName(`${host.toUpperCase()}.`)?.pattern).toBe(pattern);
+  });
+  it("has a tested name in every row", () => {
+    const tested = new Set(rows.map(([, pattern]) => pattern));
+    expect(INTERNAL_NAMES.map((r) => r.pattern).filter((p) => !tested.has(p))).toEqual([]);
+  });
+  it.each(["example.com", "localhost.example.com", "local.example", "internal.example.com", "home.arpa.example.com"])(
+    "%s may be public",
+    (host) => {
+      expect(internalName(host)).toBeUndefined();
+    },
+  );
+});
+
+// Issue 11, what held up: literal internal addresses are refused in every notation. Random addresses from every
+// row of the table, written every way the URL parser accepts, must get the same verdict as the plain form.
+describe("every notation of an address gets the same verdict (property)", () => {
+  const hostOf = (literal: string) =>
+    new URL(`https://${literal.includes(":") ? `[${literal}]` : literal}/hook`).hostname;
+  const hex = (n: number) => n.toString(16);
+  const v4Notations = (n: number): string[] => {
+    const [a, b, c, d] = [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+    const dotted = `${a}.${b}.${c}.${d}`;
+    const [hi, lo] = [hex(n >>> 16), hex(n & 0xffff)];
+    return [
+      dotted,
+      String(n),
+      `0x${hex(n)}`,
+      [a, b, c, d].map((x) => `0${x.toString(8)}`).join("."),
+      [a, b, c, d].map((x) => `0x${hex(x)}`).join("."),
+      `${a}.${b}.${(c << 8) | d}`,
+      `${a}.${(b << 16) | (c << 8) | d}`,
+      `::ffff:${dotted}`,
+      `::ffff:${hi}:${lo}`,
+      `0:0:0:0:0:FFFF:${hi}:${lo}`,
+      `::ffff:0:${dotted}`,
+      `64:ff9b::${dotted}`,
+      `64:ff9b::${hi}:${lo}`,
+      `2002:${hi}:${lo}::1`,
+    ];
+  };
+  const v4Rows = ADDRESS_RANGES.filter((r) => !r.prefix.includes(":"));
+  const v6Rows = ADDRESS_RANGES.filter((r) => r.prefix.includes(":") && r.reachable !== "embedded");
+  /** A random address inside a row: its prefix with random host bits. */
+  const inside = (prefix: string, random: Uint8Array): Uint8Array => {
+    const [address = "", length = "0"] = prefix.split("/");
+    const base = address.includes(":") ? expandV6(address) : address.split(".").map(Number);
+    return Uint8Array.from(base, (byte, i) => {
+      const fixed = Math.min(8, Math.max(0, Number(length) - 8 * i));
+      const mask = (0xff << (8 - fixed)) & 0xff;
+      return (byte & mask) | ((random[i] ?? 0) & ~mask & 0xff);
+    });
+  };
+  const expandV6 = (text: string): number[] => {
+    const [head = "", tail = ""] = text.split("::");
+    const groups = (s: string) => (s ? s.split(":").map((g) => Number.parseInt(g, 16)) : []);
+    const h = groups(head);
+    const t = groups(tail);
+    return [...h, ...Array(8 - h.length - t.length).fill(0), ...t].flatMap((g) => [g >> 8, g & 255]);
+  };
+
+  it("IPv4, from every row, in 14 notations", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...v4Rows), fc.uint8Array({ minLength: 4, maxLength: 4 }), (row, random) => {
+        const bytes = inside(row.prefix, random);
+        const n = (((bytes[0] ?? 0) << 24) | ((bytes[1] ?? 0) << 16) | ((bytes[2] ?? 0) << 8) | (bytes[3] ?? 0)) >>> 0;
+        const [dotted = "", ...others] = v4Notations(n);
+        const expected = isInternalHost(dotted);
+        expect(expected).toBe(!isPublicAddress(dotted));
+        for (const literal of others) expect([literal, isInternalHost(hostOf(literal))]).toEqual([literal, expected]);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("IPv6, from every row, compressed, in full, with leading zeros, in capitals", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...v6Rows), fc.uint8Array({ minLength: 16, maxLength: 16 }), (row, random) => {
+        const bytes = inside(row.prefix, random);
+        const groups = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i] ?? 0) << 8) | (bytes[2 * i + 1] ?? 0));
+        const full = groups.map(hex).join(":");
+        const expected = !isPublicAddress(full);
+        for (const literal of [
+          full,
+          groups
+            .map((g) => hex(g).padStart(4, "0"))
+            .join(":")
+            .toUpperCase(),
+        ]) {
+          expect([literal, isInternalHost(hostOf(literal))]).toEqual([literal, expected]);
+        }
+      }),
+      { numRuns: 400 },
+    );
   });
 });

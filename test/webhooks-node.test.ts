@@ -1,6 +1,6 @@
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { MemoryCallbackStore, type Task } from "../src/index.js";
 import { createNodeCallbackListener, toWebRequest } from "../src/node.js";
 import { taskDetail } from "./support/fake-fetch.js";
@@ -89,5 +89,37 @@ describe("toWebRequest", () => {
     const request = toWebRequest(req);
     expect(request.url).toBe("http://example.com/hook");
     expect(await request.json()).toEqual({ id: "task-unified-1", status: "pending" });
+  });
+});
+
+// Issue 11 item 14: a sender that trickles its body held the connection until Node's own 300 s request timeout.
+describe("createNodeCallbackListener and a slow sender", () => {
+  it("answers 408 once bodyTimeoutMs has passed and closes the connection", async () => {
+    const onTask = vi.fn();
+    const slow = http.createServer(
+      createNodeCallbackListener({ onTask, bodyTimeoutMs: 50, store: new MemoryCallbackStore() }),
+    );
+    await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+    const { port } = slow.address() as AddressInfo;
+    try {
+      const answer = await new Promise<{ text: string; closed: boolean }>((resolve, reject) => {
+        let text = "";
+        const socket = net.connect(port, "127.0.0.1", () =>
+          // Promises 1000 bytes, sends 6, then nothing: the timeout, not the sender, must end it.
+          socket.write('POST /hook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n{"id":'),
+        );
+        socket.on("data", (data) => {
+          text += data.toString("latin1");
+        });
+        socket.once("error", reject);
+        socket.once("close", () => resolve({ text, closed: true }));
+      });
+      expect(answer.text.split("\r\n")[0]).toBe("HTTP/1.1 408 Request Timeout");
+      expect(answer.text.toLowerCase()).toContain("connection: close");
+      expect(answer.closed).toBe(true);
+      expect(onTask).not.toHaveBeenCalled();
+    } finally {
+      await new Promise((resolve) => slow.close(resolve));
+    }
   });
 });

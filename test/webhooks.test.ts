@@ -7,6 +7,7 @@ import {
   handleCallback,
   MemoryCallbackStore,
   parseCallback,
+  readCallback,
   type Task,
 } from "../src/index.js";
 import { apiError, json, scriptedFetch, TASK_ID, taskDetail } from "./support/fake-fetch.js";
@@ -205,6 +206,183 @@ describe("handleCallback", () => {
       expect(response.status).toBe(status);
       expect(onTask).not.toHaveBeenCalled();
     });
+  });
+});
+
+// Issue 11 item 13: with verify "fetch", a forged callback for a running task reached onTask, and every forged
+// callback cost one GET with the user's key.
+describe('verify: "fetch" against forged callbacks', () => {
+  const verifying = (...steps: Parameters<typeof scriptedFetch>) => {
+    const fake = scriptedFetch(...steps);
+    const client = createKlingClient({ apiKey: "k-forged-1", baseUrl: "https://api.test", fetch: fake.fetch });
+    return { fake, client, store: new MemoryCallbackStore() };
+  };
+
+  it("refuses a callback for an unfinished task without asking the API, even when the API would agree", async () => {
+    const { fake, client, store } = verifying(json(200, taskDetail("processing", { progress: 40 })));
+    const onTask = vi.fn();
+    for (const status of ["processing", "pending"]) {
+      const response = await handleCallback(post(taskDetail(status)), { onTask, verify: "fetch", client, store });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({
+        error: { message: expect.stringContaining("completed or failed") },
+      });
+    }
+    expect(onTask).not.toHaveBeenCalled();
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it("coalesces confirmations per task id: a flood of forgeries costs one GET", async () => {
+    const { fake, client, store } = verifying(json(200, taskDetail("processing", { progress: 40 })));
+    const onTask = vi.fn();
+    const forged = post.bind(null, taskDetail("completed", { results: ["https://evil.example.com/x.mp4"] }));
+    const concurrent = await Promise.all(
+      Array.from({ length: 20 }, () => handleCallback(forged(), { onTask, verify: "fetch", client, store })),
+    );
+    const sequential = [];
+    for (let i = 0; i < 20; i++)
+      sequential.push(await handleCallback(forged(), { onTask, verify: "fetch", client, store }));
+    expect([...concurrent, ...sequential].map((r) => r.status)).toEqual(Array(40).fill(400));
+    expect(onTask).not.toHaveBeenCalled();
+    expect(fake.requests).toHaveLength(1);
+    // Another task id is another confirmation.
+    await handleCallback(post(taskDetail("completed", { id: "task-unified-other" })), {
+      onTask,
+      verify: "fetch",
+      client,
+      store,
+    });
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it("tells the sender nothing the API said: the same answer whatever the task's real state", async () => {
+    const bodies = [];
+    for (const answer of [
+      json(200, taskDetail("processing", { progress: 40 })),
+      json(200, taskDetail("failed")),
+      apiError(404, "not_found_error"),
+    ]) {
+      const { client, store } = verifying(answer);
+      const response = await handleCallback(post(taskDetail("completed")), {
+        onTask: vi.fn(),
+        verify: "fetch",
+        client,
+        store,
+      });
+      expect(response.status).toBe(400);
+      bodies.push(await response.text());
+    }
+    expect(new Set(bodies).size).toBe(1);
+    expect(bodies[0]).not.toMatch(/processing|failed|not known/);
+  });
+
+  it("refuses an answer about another task", async () => {
+    const other = taskDetail("completed", { id: "task-unified-someone-else" }) as Task;
+    const onTask = vi.fn();
+    const store = new MemoryCallbackStore();
+    const viaConfirm = await handleCallback(post(taskDetail("completed")), {
+      onTask,
+      verify: "fetch",
+      confirm: async () => other,
+      store,
+    });
+    expect(viaConfirm.status).toBe(400);
+    // The client itself refuses such an answer (ContractViolationError): not confirmed now, so 503 and a retry.
+    const { client } = verifying(json(200, other));
+    const viaClient = await handleCallback(post(taskDetail("completed")), { onTask, verify: "fetch", client, store });
+    expect(viaClient.status).toBe(503);
+    expect(onTask).not.toHaveBeenCalled();
+  });
+
+  it("does not reuse a failed confirmation: the API's retry is confirmed afresh and handled once", async () => {
+    const { fake, client, store } = verifying(
+      apiError(503, "service_unavailable_error", {}, { "retry-after": "0" }),
+      apiError(503, "service_unavailable_error", {}, { "retry-after": "0" }),
+      json(200, taskDetail("completed")),
+    );
+    const onTask = vi.fn();
+    const first = await handleCallback(post(taskDetail("completed")), { onTask, verify: "fetch", client, store });
+    expect(first.status).toBe(503);
+    const retries = [];
+    for (let i = 0; i < 3; i++) {
+      retries.push(
+        (await handleCallback(post(taskDetail("completed")), { onTask, verify: "fetch", client, store })).status,
+      );
+    }
+    expect(retries).toEqual([200, 200, 200]);
+    expect(onTask).toHaveBeenCalledTimes(1);
+    expect(fake.requests).toHaveLength(3); // two attempts of the failed GET (one retry), one that answered
+  });
+
+  it("takes a confirm function instead of a client", async () => {
+    const confirm = vi.fn(async (id: string) => taskDetail("failed", { id }) as Task);
+    const onTask = vi.fn();
+    const response = await handleCallback(post(taskDetail("failed")), {
+      onTask,
+      verify: "fetch",
+      confirm,
+      store: new MemoryCallbackStore(),
+    });
+    expect(response.status).toBe(200);
+    expect(confirm).toHaveBeenCalledWith(TASK_ID, expect.any(AbortSignal));
+    expect(onTask).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("readCallback", () => {
+  it("returns the task, the 200 to send and the job reference from the URL", async () => {
+    const request = new Request("https://hooks.example.com/kling?kling_job=job-42&x=1", {
+      method: "POST",
+      body: JSON.stringify(taskDetail("completed")),
+    });
+    const { response, task, jobRef } = await readCallback(request);
+    expect(response.status).toBe(200);
+    expect(task?.id).toBe(TASK_ID);
+    expect(jobRef).toBe("job-42");
+  });
+
+  it("reads the job reference from a configured parameter, and keeps it on a rejection", async () => {
+    const request = new Request("https://hooks.example.com/kling?job=j1", { method: "POST", body: "{bad" });
+    const reading = await readCallback(request, { jobParam: "job" });
+    expect(reading.response.status).toBe(400);
+    expect(reading.task).toBeUndefined();
+    expect(reading.jobRef).toBe("j1");
+    expect((await readCallback(post(taskDetail("completed")))).jobRef).toBeUndefined();
+  });
+
+  it("confirms with the given function and returns the API's task", async () => {
+    const fromApi = taskDetail("completed", { results: ["https://cdn.example.com/real.mp4"] }) as Task;
+    const { task } = await readCallback(
+      post(taskDetail("completed", { results: ["https://evil.example.com/x.mp4"] })),
+      {
+        confirm: async () => fromApi,
+      },
+    );
+    expect(task).toEqual(fromApi);
+  });
+
+  // Issue 11 item 14: a sender that never finishes its body held the handler (and the connection) indefinitely.
+  it("answers 408 to a body that does not arrive in time, and closes the connection", async () => {
+    let cancelled = false;
+    const trickle = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"id":'));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const request = new Request("https://hooks.example.com/kling", {
+      method: "POST",
+      body: trickle,
+      duplex: "half",
+    } as RequestInit);
+    const onTask = vi.fn();
+    const response = await handleCallback(request, { onTask, bodyTimeoutMs: 20, store: new MemoryCallbackStore() });
+    expect(response.status).toBe(408);
+    expect(response.headers.get("connection")).toBe("close");
+    expect(cancelled).toBe(true);
+    expect(onTask).not.toHaveBeenCalled();
   });
 });
 

@@ -36,6 +36,12 @@ describe("recordings", () => {
     expect(recordingProblems(recording)).toEqual([]);
   });
 
+  // Issue 11 item 8: a key from a CRLF .env file goes out (and is echoed) trimmed; recordings used the raw form.
+  it("remove the key in the form it was sent when it was given with a trailing \\r\\n", () => {
+    const text = JSON.stringify(toRecording(exchange, "live", [`${KEY}\r\n`]));
+    expect(text).not.toContain(KEY);
+  });
+
   it("round-trip through a directory", async () => {
     const dir = await mkdtemp(join(tmpdir(), "recordings-"));
     try {

@@ -5,6 +5,7 @@
  */
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { createScrubber, type Scrubber } from "../../src/internal/redact.js";
 import { RECORDINGS_DIR } from "./paths.js";
 import type { Exchange, ExchangeRequest, ExchangeResponse, Headers } from "./types.js";
 
@@ -25,23 +26,12 @@ const SECRET_HEADERS = /^(authorization|proxy-authorization|cookie|set-cookie|x-
 /** What replaces a secret value inside a kept string. */
 export const REDACTED = "[REDACTED]";
 
-function scrub(value: unknown, secrets: readonly string[]): unknown {
-  if (typeof value === "string") {
-    return secrets.reduce((text, secret) => (secret ? text.split(secret).join(REDACTED) : text), value);
-  }
-  if (Array.isArray(value)) return value.map((v) => scrub(v, secrets));
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, secrets)]));
-  }
-  return value;
-}
-
-function scrubHeaders(headers: Headers, secrets: readonly string[]): Headers {
+function scrubHeaders(headers: Headers, scrubber: Scrubber): Headers {
   const out: Headers = {};
   for (const [name, value] of Object.entries(headers)) {
     if (SECRET_HEADERS.test(name)) continue;
     if (/bearer\s/i.test(value)) continue;
-    out[name.toLowerCase()] = String(scrub(value, secrets));
+    out[scrubber.text(name.toLowerCase())] = scrubber.text(value);
   }
   return out;
 }
@@ -53,21 +43,22 @@ export function toRecording(
   secrets: readonly string[],
   recordedAt = new Date(),
 ): Recording {
-  const usable = secrets.filter((s) => s.length >= 4);
+  // The package's scrubber: it also finds a key in the form Headers sent it (trimmed of a .env file's \r).
+  const scrubber = createScrubber(secrets, { placeholder: REDACTED });
   return {
     recordedAt: recordedAt.toISOString(),
     target,
     operationId: exchange.operationId,
     request: {
       method: exchange.request.method,
-      path: String(scrub(exchange.request.path, usable)),
-      headers: scrubHeaders(exchange.request.headers, usable),
-      body: scrub(exchange.request.body, usable),
+      path: scrubber.text(exchange.request.path),
+      headers: scrubHeaders(exchange.request.headers, scrubber),
+      body: scrubber.value(exchange.request.body),
     },
     response: {
       status: exchange.response.status,
-      headers: scrubHeaders(exchange.response.headers, usable),
-      body: scrub(exchange.response.body, usable),
+      headers: scrubHeaders(exchange.response.headers, scrubber),
+      body: scrubber.value(exchange.response.body),
     },
   };
 }

@@ -9,6 +9,7 @@
  */
 import { MultiBar, type SingleBar } from "cli-progress";
 import type { TaskDetail } from "../../generated/spec-facts.js";
+import { createScrubber, type Scrubber } from "../internal/redact.js";
 
 /** A task as `GET /v1/tasks/{task_id}` returns it: the spec's `TaskDetail`, the same type as the client's `Task`. */
 export type { TaskDetail };
@@ -68,11 +69,20 @@ export function describeTask(task: TaskDetail): string {
   return `${task.id} ${task.status}${progress}`;
 }
 
-/** Replaces each secret in a string with `***`. */
+/** What the CLI prints where a secret was. */
+export const CLI_PLACEHOLDER = "***";
+
+/**
+ * The CLI's scrubber for these secrets: every form a server can echo (a key from a CRLF `.env` file goes out
+ * trimmed), replaced with `***`.
+ */
+export function cliScrubber(secrets: readonly string[]): Scrubber {
+  return createScrubber(secrets, { placeholder: CLI_PLACEHOLDER });
+}
+
+/** Replaces each secret in a string with `***` (see {@link cliScrubber}). */
 export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join("***");
-  return out;
+  return cliScrubber(secrets).text(text);
 }
 
 /** What a download progress report carries. */
@@ -91,7 +101,10 @@ export class Output {
   readonly quiet: boolean;
   private readonly stdout: OutStream;
   private readonly stderr: OutStream;
-  private readonly secrets: string[];
+  /**
+   * What every printed string goes through; also for text written elsewhere (the batch journal): `scrubber.text`.
+   */
+  readonly scrubber: Scrubber;
   private readonly now: () => number;
   /** Bars are drawn only for humans on a terminal. */
   private readonly bars: boolean;
@@ -109,14 +122,14 @@ export class Output {
     this.quiet = !this.json && (options.quiet ?? false);
     this.stdout = options.stdout ?? process.stdout;
     this.stderr = options.stderr ?? process.stderr;
-    this.secrets = [...(options.secrets ?? [])];
+    this.scrubber = cliScrubber(options.secrets ?? []);
     this.now = options.now ?? Date.now;
     this.bars = !this.json && !this.quiet && this.stderr.isTTY === true;
   }
 
   /** Adds a string that must never be printed (an API key learnt after start-up). */
   addSecret(secret: string): void {
-    this.secrets.push(secret);
+    this.scrubber.add(secret);
   }
 
   /** Whether progress bars are drawn (a human on a terminal). */
@@ -127,13 +140,13 @@ export class Output {
   /** An NDJSON event on stdout (JSON mode only). */
   event(name: string, data: Record<string, unknown> = {}): void {
     if (!this.json) return;
-    this.stdout.write(`${scrub(JSON.stringify({ event: name, ...data }), this.secrets)}\n`);
+    this.stdout.write(`${this.scrubber.text(JSON.stringify({ event: name, ...data }))}\n`);
   }
 
   /** Progress or information for a human (stderr), above any bar; silent with --quiet and --json. */
   note(text: string): void {
     if (this.json || this.quiet) return;
-    const line = `${scrub(text, this.secrets)}\n`;
+    const line = `${this.scrubber.text(text)}\n`;
     if (this.multi) this.multi.log(line);
     else this.stderr.write(line);
   }
@@ -142,17 +155,17 @@ export class Output {
   say(text: string, quietText?: string): void {
     if (this.json) return;
     if (this.quiet) {
-      if (quietText !== undefined) this.stdout.write(`${scrub(quietText, this.secrets)}\n`);
+      if (quietText !== undefined) this.stdout.write(`${this.scrubber.text(quietText)}\n`);
       return;
     }
     this.stopBars();
-    this.stdout.write(`${scrub(text, this.secrets)}\n`);
+    this.stdout.write(`${this.scrubber.text(text)}\n`);
   }
 
   /** An error or a warning for a human: stderr in every mode (stdout stays pure JSON). */
   warn(text: string): void {
     this.stopBars();
-    this.stderr.write(`${scrub(text, this.secrets)}\n`);
+    this.stderr.write(`${this.scrubber.text(text)}\n`);
   }
 
   /** Starts watching a task: the elapsed time counts from its creation when the server says when that was. */

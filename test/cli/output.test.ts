@@ -56,6 +56,20 @@ describe("Output", () => {
     expect(stderr.text()).toBe("");
   });
 
+  // Issue 11 item 8: a key from a CRLF .env file goes out trimmed, and that is the form a server echoes.
+  it("scrubs the key in the form it was sent, also when given with a trailing \\r, and inside JSON strings", () => {
+    const stdout = stream(false);
+    const stderr = stream(false);
+    const output = new Output({ json: true, stdout, stderr, secrets: [`${KEY}\r`] });
+    output.addSecret('sk-"quoted"-later');
+    output.event("echo", { text: `the server said ${KEY}`, other: 'sk-"quoted"-later' });
+    output.warn(`warning: ${KEY}`);
+    expect(stdout.text() + stderr.text()).not.toContain(KEY);
+    expect(stdout.text()).not.toContain("quoted");
+    expect(JSON.parse(stdout.text())).toEqual({ event: "echo", text: "the server said ***", other: "***" });
+    expect(output.scrubber.text(`journal line ${KEY}`)).toBe("journal line ***");
+  });
+
   it("plain lines off a TTY: a line per change, elapsed and the server's estimate, no escape codes", () => {
     const { output, stderr, tick } = printer({});
     output.startWatching({ id: "task-unified-1-abcdefgh", status: "pending" });
