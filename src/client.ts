@@ -2,7 +2,7 @@
  * The client: resources over one request loop (src/request.ts). `edits` and `tasks` describe their endpoint and call
  * the loop; waits go through the one wait loop (src/wait.ts); `jobs` (src/jobs.ts) make an edit's life durable.
  */
-import { operations } from "../generated/operations.js";
+import { CREATE_VIDEO_GENERATION_ROUTE } from "../generated/spec-facts.js";
 import { APIPromise } from "./api-promise.js";
 import { DEFAULT_WAIT_TIMEOUT_MS } from "./defaults.js";
 import {
@@ -77,7 +77,7 @@ export class Edits {
           })
         ).data;
       } catch (err) {
-        if (scope.abortKind) throw scope.error(`POST ${operations.createVideoGeneration.path}`, err);
+        if (scope.abortKind) throw scope.error(`POST ${CREATE_VIDEO_GENERATION_ROUTE.path}`, err);
         throw err;
       }
       opts.onCreated?.(created);

@@ -3,8 +3,9 @@
  * (src/request.ts); following a task goes through the one wait loop (src/wait.ts). `edits`, `tasks` and `jobs` call
  * these; nothing else builds a request.
  */
-import { operations } from "../generated/operations.js";
-import { validateTaskDetail, validateVideoGenerationResponse } from "../generated/validators.js";
+import { CREATE_VIDEO_GENERATION_ROUTE, GET_TASK_DETAIL_ROUTE } from "../generated/spec-facts.js";
+import { validateTaskDetail } from "../generated/validators/TaskDetail.js";
+import { validateVideoGenerationResponse } from "../generated/validators/VideoGenerationResponse.js";
 import { RequestValidationError } from "./errors.js";
 import type { Transport } from "./request.js";
 import { checkCreateRequest, type RuleViolation } from "./rules.js";
@@ -20,7 +21,9 @@ import type {
 } from "./types.js";
 import { type WaitHooks, waitForTask } from "./wait.js";
 
-const CREATE = operations.createVideoGeneration;
+const CREATE = CREATE_VIDEO_GENERATION_ROUTE;
+const GET = GET_TASK_DETAIL_ROUTE;
+const [TASK_ID_PARAM] = GET.pathParameters;
 
 /** The create body as sent: `model` defaulted, every rule checked (throws `RequestValidationError`, nothing sent). */
 export function createBody(params: CreateEditParams): VideoGenerationRequest {
@@ -43,7 +46,7 @@ export async function createEdit(
     {
       method: CREATE.method,
       path: CREATE.path,
-      schema: "VideoGenerationResponse",
+      schema: CREATE.responseSchema,
       validate: validateVideoGenerationResponse,
       idempotent: false,
       call: (api, init) => api.POST(CREATE.path, { ...init, body }),
@@ -56,10 +59,10 @@ export async function createEdit(
 export function checkTaskId(transport: Transport, taskId: unknown): asserts taskId is string {
   if (typeof taskId !== "string" || taskId.trim() === "") {
     const violation: RuleViolation = {
-      field: "task_id",
-      param: "task_id",
+      field: TASK_ID_PARAM,
+      param: TASK_ID_PARAM,
       rule: "required",
-      message: `task_id must be a non-empty string (got ${typeof taskId === "string" ? JSON.stringify(taskId) : typeof taskId})`,
+      message: `${TASK_ID_PARAM} must be a non-empty string (got ${typeof taskId === "string" ? JSON.stringify(taskId) : typeof taskId})`,
     };
     throw new RequestValidationError([violation]);
   }
@@ -77,14 +80,14 @@ export async function getTask(transport: Transport, taskId: string, opts: Reques
   checkTaskId(transport, taskId);
   return transport.request<Task>(
     {
-      method: "GET",
-      path: `/v1/tasks/${encodeURIComponent(taskId)}`,
-      schema: "TaskDetail",
+      method: GET.method,
+      path: GET.path.replace(`{${TASK_ID_PARAM}}`, encodeURIComponent(taskId)),
+      schema: GET.responseSchema,
       validate: validateTaskDetail,
       idempotent: true,
       // A body about another task is not an answer about this one (issue 11, item 18).
       check: (task) => (task.id === taskId ? null : `asked for task ${taskId}, got task ${task.id}`),
-      call: (api, init) => api.GET("/v1/tasks/{task_id}", { ...init, params: { path: { task_id: taskId } } }),
+      call: (api, init) => api.GET(GET.path, { ...init, params: { path: { task_id: taskId } } }),
     },
     opts,
   );

@@ -567,6 +567,9 @@ export class Jobs {
   readonly client: DownloadingClient;
   #listeners = new Map<string, Set<(snap: JobSnapshot) => void>>();
   readonly #callbackStore = new MemoryCallbackStore();
+  /** One function for every callback, so confirmations are coalesced per task id (webhooks.ts keys them by it). */
+  readonly #confirm = (id: string, signal: AbortSignal) =>
+    getTask(this.transport, id, { signal, timeoutMs: 8_000, maxRetries: 1 }).then((r) => r.data);
 
   /** @internal Made by the client. */
   constructor(client: DownloadingClient, transport: Transport, options: JobsOptions) {
@@ -787,9 +790,7 @@ export class Jobs {
     }
     return handleTaskCallback(request, {
       verify: "fetch",
-      client: {
-        tasks: { get: (id: string, o: RequestOptions) => getTask(this.transport, id, o).then((r) => r.data) },
-      } as never,
+      confirm: this.#confirm,
       store: this.#callbackStore,
       logger: this.transport.log,
       onTask: async (task) => {

@@ -10,7 +10,7 @@
  * a 4xx other than 408, a 429 or 503 whose body is the API's own error envelope of the documented type (a gateway or
  * load balancer can answer 503 after forwarding the request), or a connection that never opened.
  */
-import { operations } from "../generated/operations.js";
+import { CREATE_VIDEO_GENERATION_ERROR_TYPES } from "../generated/spec-facts.js";
 import {
   APIConnectionError,
   APIError,
@@ -45,19 +45,12 @@ export const NOT_SENT_CODES: readonly string[] = ["ECONNREFUSED", "ENOTFOUND", "
 /** Statuses a GET is retried on. */
 export const RETRYABLE_STATUSES: readonly number[] = [408, 429, 500, 502, 503, 504];
 
-const createResponses = operations.createVideoGeneration.responses as Record<
-  string,
-  { body?: { example?: unknown } } | undefined
->;
-
 /**
  * The `error.type` the spec documents for a create's refusal status (`rate_limit_error` for 429,
- * `service_unavailable_error` for 503), from the spec's own response examples.
+ * `service_unavailable_error` for 503), from the spec's own response examples (through codegen).
  */
 export function documentedErrorType(status: number): string | undefined {
-  const example = createResponses[String(status)]?.body?.example as { error?: { type?: unknown } } | undefined;
-  const type = example?.error?.type;
-  return typeof type === "string" ? type : undefined;
+  return CREATE_VIDEO_GENERATION_ERROR_TYPES[status];
 }
 
 /** 429 and 503 answered by the API itself (its envelope, the documented type): refused, worth retrying. */

@@ -17,7 +17,7 @@ import {
   makeAPIError,
   RequestValidationError,
 } from "./errors.js";
-import { containsSecret, REDACTED, redactDeep, redactHeaders, redactText } from "./internal/redact.js";
+import { createScrubber, REDACTED, redactHeaders, type Scrubber } from "./internal/redact.js";
 import { CallScope, sleep } from "./internal/scope.js";
 import { type LeveledLogger, leveledLogger } from "./logger.js";
 import { type AttemptOutcome, mayHaveBilled, recordCreateOutcome } from "./policy.js";
@@ -60,14 +60,6 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** A stand-in for an error whose message echoed a secret: same name and code, redacted message, no deeper causes. */
-function sanitizedCopy(err: Error, message: string, code: string | undefined): Error {
-  const copy = new Error(message);
-  copy.name = err.name;
-  if (code) Object.assign(copy, { code });
-  return copy;
-}
-
 function requestIdOf(response: Response): string | null {
   return response.headers.get("x-request-id") ?? response.headers.get("request-id");
 }
@@ -85,7 +77,7 @@ export interface Operation<T> {
   method: "GET" | "POST";
   /** The concrete path, for messages: `/v1/tasks/task-unified-...`. */
   path: string;
-  schema: "VideoGenerationResponse" | "TaskDetail";
+  schema: string;
   validate: Validator<T>;
   /** GETs; a create is not (see src/policy.ts). */
   idempotent: boolean;
@@ -120,6 +112,8 @@ export class Transport {
   readonly validateResponses: boolean | "warn";
   readonly retryUnsafe: boolean;
   readonly log: LeveledLogger;
+  /** Removes the key from everything that comes back (a server may echo it): answers, errors, log lines. */
+  readonly scrubber: Scrubber;
   /** The fetch every request uses, resolved per request (test tools may replace globalThis.fetch later). */
   readonly fetch: typeof fetch;
   readonly #apiKey: string | undefined;
@@ -137,7 +131,8 @@ export class Transport {
     const custom = options.fetch;
     this.fetch = (input, init) => (custom ?? globalThis.fetch)(input, init);
     this.#api = createClient<paths>({ baseUrl: this.baseUrl, fetch: this.fetch });
-    this.log = leveledLogger(options.logger, options.logLevel, () => [this.#apiKey]);
+    this.scrubber = createScrubber([this.#apiKey]);
+    this.log = leveledLogger(options.logger, options.logLevel, this.scrubber);
   }
 
   /** The secrets to keep out of every message. */
@@ -184,7 +179,7 @@ export class Transport {
     const maxRetries = opts.maxRetries ?? this.maxRetries;
     const retryUnsafe = opts.retryUnsafe ?? this.retryUnsafe;
     const scope = new CallScope(opts.signal, opts.timeoutMs ?? this.timeoutMs);
-    const secrets = this.secrets;
+    const scrubber = this.scrubber;
     const unsafeNote = op.idempotent ? "" : " (not retried: the task may have been created; see README, Retries)";
     let billed = false;
     const fail = (failure: KlingError, outcome: AttemptOutcome | null): KlingError => {
@@ -215,15 +210,17 @@ export class Transport {
             op.call(this.#api, { signal: scope.signal, headers, fetch: fetchAndCapture }),
             scope.signal,
           );
-          const requestId = requestIdOf(response);
-          if (response.ok) return { data: this.#checkBody(op, data, response), response, requestId };
+          const rawRequestId = requestIdOf(response);
+          const requestId = rawRequestId === null ? null : scrubber.text(rawRequestId);
+          if (response.ok) return { data: scrubber.value(this.#checkBody(op, data, response)), response, requestId };
           const apiError = makeAPIError({
             status: response.status,
             method: op.method,
             path: op.path,
-            body: redactDeep(error, secrets),
-            headers: redactHeaders(response.headers),
+            body: error,
+            headers: response.headers,
             requestId,
+            scrubber,
             retryAfterHeader: response.headers.get("retry-after"),
           });
           hintMs = apiError.retryAfterMs;
@@ -236,7 +233,10 @@ export class Transport {
           if (scope.abortKind) {
             const aborted =
               scope.abortKind === "timeout"
-                ? new APITimeoutError(`Timed out after ${scope.timeoutMs} ms: ${what}${unsafeNote}`, { cause: err })
+                ? new APITimeoutError(`Timed out after ${scope.timeoutMs} ms: ${what}${unsafeNote}`, {
+                    cause: err,
+                    scrubber,
+                  })
                 : scope.error(what, err);
             throw fail(aborted, { kind: scope.abortKind === "timeout" ? "timeout" : "aborted" });
           }
@@ -244,23 +244,21 @@ export class Transport {
             throw fail(
               new ContractViolationError(
                 `Malformed JSON in ${captured.status} response (content-type ${captured.headers.get("content-type") ?? "none"}): ${what}${unsafeNote}`,
-                { status: captured.status, cause: err },
+                { status: captured.status, cause: err, scrubber },
               ),
               { kind: "malformed" },
             );
           }
           const code = errorCode(err);
           const after = captured ? " after the response headers" : "";
-          const message = err instanceof Error ? redactText(err.message, secrets) : String(err);
+          const message = err instanceof Error ? err.message : String(err);
           failure = new APIConnectionError(
             `Connection failed${code ? ` (${code})` : ""}${after}: ${what}: ${message}`,
             {
-              cause:
-                err instanceof Error && (message !== err.message || containsSecret(err, secrets))
-                  ? sanitizedCopy(err, message, code)
-                  : err,
+              cause: err,
               code,
               afterResponse: captured !== undefined,
+              scrubber,
             },
           );
           // A failure after the response headers arrived happened after the server did the work.
@@ -300,6 +298,7 @@ export class Transport {
       throw new ContractViolationError(`Empty body in ${response.status} response: ${what}`, {
         status: response.status,
         schema: op.schema,
+        scrubber: this.scrubber,
       });
     }
     if (this.validateResponses === false || op.validate(data)) {
@@ -309,6 +308,7 @@ export class Transport {
         schema: op.schema,
         issues: [{ instancePath: "/id", schemaPath: "", keyword: "const", params: {}, message: problem }],
         status: response.status,
+        scrubber: this.scrubber,
       });
     }
     const issues = op.validate.errors ?? [];
@@ -317,14 +317,16 @@ export class Transport {
     const createdNote = op.idempotent
       ? ""
       : ` (the task was created${typeof id === "string" ? `: id ${id}` : ""}; poll it with tasks.get rather than resubmitting)`;
-    const message = redactText(
-      `Response breaks the spec (${op.schema}: ${formatIssues(op.validate)}): ${what}${createdNote}`,
-      this.secrets,
-    );
+    const message = `Response breaks the spec (${op.schema}: ${formatIssues(op.validate)}): ${what}${createdNote}`;
     if (this.validateResponses === "warn") {
       this.log.warn(message, { issues });
       return data as T;
     }
-    throw new ContractViolationError(message, { schema: op.schema, issues, status: response.status });
+    throw new ContractViolationError(message, {
+      schema: op.schema,
+      issues,
+      status: response.status,
+      scrubber: this.scrubber,
+    });
   }
 }

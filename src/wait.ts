@@ -2,6 +2,7 @@
  * The one wait loop: `tasks.wait`, `edits.createAndWait`, jobs (and through them the CLI and the queue) all follow a
  * task with this function. The schedule is src/poll.ts's; which failures end the wait is src/policy.ts's.
  */
+import { GET_TASK_DETAIL_ROUTE } from "../generated/spec-facts.js";
 import { DEFAULT_WAIT_TIMEOUT_MS, MAX_CONSECUTIVE_POLL_ERRORS, MAX_RETRY_AFTER_MS } from "./defaults.js";
 import { APIError, APITimeoutError, ContractViolationError, type KlingError, TaskFailedError } from "./errors.js";
 import { CallScope, sleep } from "./internal/scope.js";
@@ -55,7 +56,7 @@ function checkStatus(task: Task): Task {
   if (!(TASK_STATUSES as readonly string[]).includes(task.status)) {
     throw new ContractViolationError(
       `Task ${task.id} has status ${JSON.stringify(task.status)}, which the spec does not list (${TASK_STATUSES.join(", ")})`,
-      { schema: "TaskDetail" },
+      { schema: GET_TASK_DETAIL_ROUTE.responseSchema },
     );
   }
   return task;

@@ -10,8 +10,10 @@
  *
  * {@link readCallback} is the part without the idempotency store and `onTask`: read, limit, parse, confirm.
  */
-import { validateTaskDetail } from "../generated/validators.js";
+import { CREATE_VIDEO_GENERATION_TASK_FINISHED_CALLBACK, TASK_STATUS_VALUES } from "../generated/spec-facts.js";
+import { validateTaskDetail } from "../generated/validators/TaskDetail.js";
 import type { KlingClient } from "./client.js";
+import { DEFAULT_JOB_REF_PARAM } from "./defaults.js";
 import { APIError, ContractViolationError, NotFoundError, PermissionDeniedError } from "./errors.js";
 import { formatIssues } from "./internal/issues.js";
 import type { Logger } from "./logger.js";
@@ -33,9 +35,10 @@ export const DEFAULT_CALLBACK_BODY_TIMEOUT_MS = 10_000;
  */
 export const DEFAULT_CONFIRM_WINDOW_MS = 3_000;
 /** The query parameter {@link readCallback} reads `jobRef` from: `https://you.example/hook?kling_job=...`. */
-export const DEFAULT_JOB_PARAM = "kling_job";
+export const DEFAULT_JOB_PARAM = DEFAULT_JOB_REF_PARAM;
 /** The statuses the API sends callbacks for (the spec's `taskFinished`: completed or failed). */
-const FINISHED: readonly string[] = ["completed", "failed"];
+const FINISHED: readonly string[] = TASK_STATUS_VALUES.filter((s) => s === "completed" || s === "failed");
+const CALLBACK_SCHEMA = CREATE_VIDEO_GENERATION_TASK_FINISHED_CALLBACK.bodySchema;
 /** Confirmations remembered at most (per confirm function); the oldest go first. */
 const MAX_CONFIRMATIONS = 1000;
 /** A `jobRef` longer than this is ignored. */
@@ -106,13 +109,13 @@ export function parseCallback(body: unknown): Task {
     try {
       value = JSON.parse(text);
     } catch (cause) {
-      throw new ContractViolationError("Callback body is not JSON", { schema: "TaskDetail", cause });
+      throw new ContractViolationError("Callback body is not JSON", { schema: CALLBACK_SCHEMA, cause });
     }
   }
   if (!validateTaskDetail(value)) {
     const issues = validateTaskDetail.errors ?? [];
     throw new ContractViolationError(`Callback body is not a valid task (${formatIssues(issues)})`, {
-      schema: "TaskDetail",
+      schema: CALLBACK_SCHEMA,
       issues,
     });
   }
