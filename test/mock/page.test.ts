@@ -4,10 +4,13 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type MockServer, startMockServer } from "../../src/mock/index.js";
+import { loadRecordings } from "../../src/mock/replay-files.js";
 import { describeBrowser, launchChromium } from "../support/browser.js";
+import { headers } from "./helpers.js";
 
 let mock: MockServer;
 let browser: Browser | null;
@@ -122,5 +125,25 @@ describeBrowser("the control page at /__mock/ (Chromium)", () => {
     expect(await page.getAttribute("#clock", "data-paused")).toBe("true");
     await page.click("#resume");
     await page.waitForSelector('#clock[data-paused="false"]');
+  });
+
+  it("marks the answers that came from recordings (--replay)", async ({ onTestFailed }) => {
+    screenshotOnFailure(onTestFailed, "replay");
+    const { recordings } = await loadRecordings(
+      fileURLToPath(new URL("../../contract-tests/recordings", import.meta.url)),
+    );
+    const replaying = await startMockServer({ port: 0, seed: 5, replay: recordings });
+    try {
+      const recorded = recordings.find((r) => r.request.method === "GET");
+      await (await fetch(`${replaying.url}${recorded?.request.path}`, { headers: headers() })).body?.cancel();
+      await (await fetch(`${replaying.url}/v1/tasks/task-unified-1-unrecorded`, { headers: headers() })).body?.cancel();
+      await page.goto(`${replaying.url}/__mock/`);
+      await page.waitForSelector('#requests tr[data-source="replay"]');
+      expect(await page.textContent('#requests tr[data-source="replay"]')).toContain(`replayed: ${recorded?.file}`);
+      expect(await page.textContent('#requests tr[data-source="simulation"]')).toContain("task-unified-1-unrecorded");
+      expect(await page.textContent("#replay-summary")).toContain("1 of 2 recordings used");
+    } finally {
+      await replaying.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { SCENARIOS } from "../../src/mock/scenarios.js";
 import { EXAMPLE_REQUEST, headers } from "./helpers.js";
 
 const ENTRY = fileURLToPath(new URL("../../src/mock/server-cli.ts", import.meta.url));
+const RECORDINGS = fileURLToPath(new URL("../../contract-tests/recordings", import.meta.url));
 
 function run(args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
   const child = spawn(process.execPath, ["--import", "tsx", ENTRY, ...args], { stdio: ["ignore", "pipe", "pipe"] });
@@ -23,13 +24,18 @@ function run(args: string[]): { child: ChildProcess; output: () => string; exit:
 
 describe("npm run mock (src/mock/server-cli.ts)", () => {
   it("prints its URL and an example request, serves, and stops cleanly on SIGTERM with a hanging request open", async () => {
-    const { child, output, exit } = run(["--port", "0", "--seed", "3", "--speed", "100", "--scenario", "happy"]);
+    const { child, output, exit } = run([
+      ...["--port", "0", "--seed", "3", "--speed", "100", "--scenario", "happy"],
+      ...["--replay", RECORDINGS],
+    ]);
     await expect
       .poll(() => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output())?.[1], { timeout: 20_000 })
       .toBeTruthy();
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output())?.[1] ?? "";
     expect(output()).toContain(`curl -s ${url}/v1/videos/generations`);
     expect(output()).toContain("seed 3");
+    expect(output()).toContain(`Control page: ${url}/__mock/`);
+    expect(output()).toMatch(/Replaying 2 recorded answers first/);
     const res = await fetch(`${url}/v1/videos/generations`, {
       method: "POST",
       headers: headers(),
@@ -60,6 +66,12 @@ describe("npm run mock (src/mock/server-cli.ts)", () => {
     expect(await exit).toBe(1);
     expect(output()).toMatch(/sunny.*Allowed choices are happy, slow/s);
   });
+});
+
+it("refuses a --replay folder with no recording in it", async () => {
+  const { output, exit } = run(["--port", "0", "--replay", fileURLToPath(new URL(".", import.meta.url))]);
+  expect(await exit).toBe(1);
+  expect(output()).toMatch(/--replay .*: no recording in this folder/);
 });
 
 describe("parseDuration", () => {
