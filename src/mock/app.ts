@@ -101,7 +101,9 @@ export function createMockApp(api: MockApi, faults: FaultHooks, options: MockApp
     );
   };
   app.use("*", originPolicy);
-  app.use("*", bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => send(c, tooLarge()) }));
+  const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => send(c, tooLarge()) });
+  // Only POSTs carry a body here; skipping the others keeps GETs off c.req.raw (costly to build on node-server).
+  app.use("*", (c, next) => (c.req.method === "POST" ? limit(c, next) : next()));
 
   for (const route of ROUTES) {
     app.on([...route.methods], route.path, async (c) => {
