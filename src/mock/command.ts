@@ -61,13 +61,26 @@ Admin: GET /__mock/tasks (tasks, callbacks, createRequests, requests), POST /__m
   POST /__mock/scenario. Only the mock's own origin may call them (--admin-origin allows another).`;
 }
 
-/** Reads a replay folder, telling the user about files that are not recordings; throws when nothing can be read. */
-async function loadReplay(dir: string, write: (text: string) => void): Promise<Recording[]> {
-  const { recordings, problems } = await loadRecordings(dir);
-  for (const problem of problems) write(`--replay: skipped ${problem}\n`);
-  if (recordings.length === 0)
-    throw new Error(`--replay ${dir}: no recording in this folder (*.json files from --record)`);
-  return recordings;
+/**
+ * Reads a replay folder, telling the user about files that are not recordings. A folder that cannot be read or holds
+ * no recording is a usage error of the command (exit 2), not a failure of the mock.
+ */
+async function loadReplay(dir: string, command: Command, write: (text: string) => void): Promise<Recording[]> {
+  let loaded: Awaited<ReturnType<typeof loadRecordings>>;
+  try {
+    loaded = await loadRecordings(dir);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such folder" : String(error);
+    return command.error(`error: --replay ${dir}: ${reason}`, { exitCode: 2, code: "kling.mock.replay" });
+  }
+  for (const problem of loaded.problems) write(`--replay: skipped ${problem}\n`);
+  if (loaded.recordings.length === 0) {
+    command.error(`error: --replay ${dir}: no recording in this folder (*.json files from --record)`, {
+      exitCode: 2,
+      code: "kling.mock.replay",
+    });
+  }
+  return loaded.recordings;
 }
 
 /** What the server prints once it listens: its URL, its settings, and requests to paste. */
@@ -150,8 +163,8 @@ export function createMockCommand(name = "mock", io: MockCommandIo = {}): Comman
       "let pages from ORIGIN (or * for any) call the admin endpoints; by default only the mock's own page may",
     )
     .addHelpText("after", scenarioHelp())
-    .action(async (opts: Record<string, unknown>) => {
-      const replay = typeof opts.replay === "string" ? await loadReplay(opts.replay, write) : undefined;
+    .action(async (opts: Record<string, unknown>, command: Command) => {
+      const replay = typeof opts.replay === "string" ? await loadReplay(opts.replay, command, write) : undefined;
       const origins = opts.adminOrigin as string[] | undefined;
       const options: MockServerOptions = {
         port: opts.port as number,

@@ -68,9 +68,9 @@ describe("npm run mock (src/mock/server-cli.ts)", () => {
   });
 });
 
-it("refuses a --replay folder with no recording in it", async () => {
+it("refuses a --replay folder with no recording in it as a usage error (exit 2)", async () => {
   const { output, exit } = run(["--port", "0", "--replay", fileURLToPath(new URL(".", import.meta.url))]);
-  expect(await exit).toBe(1);
+  expect(await exit).toBe(2);
   expect(output()).toMatch(/--replay .*: no recording in this folder/);
 });
 
