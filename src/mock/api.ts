@@ -208,8 +208,7 @@ export class MockApi implements MockControls {
     const replayed = this.#replay(input, "POST", path, input.bodyText);
     if (replayed) return replayed;
     const chosen = this.#scenarioOf(input);
-    const reply =
-      typeof chosen === "string" ? this.#transportFault(chosen, this.#create(input, chosen)) : (chosen as MockReply);
+    const reply = typeof chosen === "string" ? this.#transportFault(chosen, this.#create(input, chosen)) : chosen;
     return this.#logged("POST", path, reply);
   }
 
