@@ -285,7 +285,7 @@ export class MockApi implements MockControls {
       createRequests: engine.createRequests,
       replay: this.replayer ? { recordings: this.replayer.size, used: this.replayer.used } : null,
       tasks: engine.tasks().map((task) => this.#view(task, now)),
-      requests: [...this.#log],
+      requests: this.#log.slice(-LOG_SIZE),
     };
   }
 
@@ -421,7 +421,8 @@ export class MockApi implements MockControls {
   }
 
   #trimLog(): void {
-    if (this.#log.length > LOG_SIZE) this.#log.splice(0, this.#log.length - LOG_SIZE);
+    // Trimmed in batches, so a busy mock does not shift the whole log on every request.
+    if (this.#log.length >= 2 * LOG_SIZE) this.#log.splice(0, this.#log.length - LOG_SIZE);
   }
 
   /** The request's scenario (`Prefer` over the server's), or a 400 naming the known ones. */

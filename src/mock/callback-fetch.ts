@@ -5,8 +5,7 @@
  * delivered to; the real API must not do that, and neither does its mock.
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from "node:dns";
-import { request as httpRequest, type RequestOptions } from "node:http";
-import { request as httpsRequest } from "node:https";
+import type { RequestOptions } from "node:http";
 import { isIP } from "node:net";
 import { isInternalHost } from "../rules.js";
 import { isLoopbackHost } from "./callbacks.js";
@@ -73,7 +72,8 @@ export function addressCheckingFetch(options: AddressCheckOptions = {}): typeof 
     const literal = url.hostname.replace(/^\[|\]$/g, "");
     const refusal = isIP(literal) ? refusedAddress(literal, allowLoopback) : undefined;
     if (refusal) throw new CallbackAddressError(refusal);
-    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    // Loaded on the first callback: node:https pulls in TLS, which a mock that never sends one need not load.
+    const { request: send } = url.protocol === "https:" ? await import("node:https") : await import("node:http");
     const headers = Object.fromEntries(new Headers(init.headers).entries());
     return new Promise<Response>((resolvePromise, reject) => {
       const request = send(
