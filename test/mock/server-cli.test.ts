@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { InvalidArgumentError } from "commander";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { parseDuration } from "../../src/mock/command.js";
 import { SCENARIOS } from "../../src/mock/scenarios.js";
 import { EXAMPLE_REQUEST, headers } from "./helpers.js";
@@ -9,8 +9,16 @@ import { EXAMPLE_REQUEST, headers } from "./helpers.js";
 const ENTRY = fileURLToPath(new URL("../../src/mock/server-cli.ts", import.meta.url));
 const RECORDINGS = fileURLToPath(new URL("../../contract-tests/recordings", import.meta.url));
 
+/** Every process a test started: one a failed assertion left running is killed after the test. */
+const children = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  children.clear();
+});
+
 function run(args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
   const child = spawn(process.execPath, ["--import", "tsx", ENTRY, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
   let output = "";
   child.stdout?.on("data", (chunk) => {
     output += chunk;
