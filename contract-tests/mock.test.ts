@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { it } from "vitest";
+import { expect, it } from "vitest";
 import { describeTarget } from "./harness.js";
 import { BAD_REQUESTS } from "./lib/bad-requests.js";
 import { ROOT } from "./lib/paths.js";
@@ -108,13 +108,20 @@ describeTarget(
         }),
       );
     });
-    it("scenario quota: create answers the documented 402", () =>
-      t.check(
-        probeStatusVia(t.target, "quota create", "createVideoGeneration", {
-          headers: scenario("quota"),
-          allowed: [402],
-        }),
-      ));
+    // Refusals documented for the create only (task queries answer normally under these scenarios).
+    for (const [name, status, what] of [
+      ["quota", 402, "insufficient quota"],
+      ["forbidden", 403, "permission_error, param model"],
+      ["model-not-found", 404, "not_found_error with fallback_suggestion"],
+    ] as const) {
+      it(`scenario ${name}: create answers the documented ${status} (${what})`, () =>
+        t.check(
+          probeStatusVia(t.target, `${name} create`, "createVideoGeneration", {
+            headers: scenario(name),
+            allowed: [status],
+          }),
+        ));
+    }
     it("scenario flaky: every answer is 404 (unknown task), 502 or 503, each documented", () =>
       t.check(
         probeStatusVia(t.target, "flaky query", "getTaskDetail", {
@@ -124,16 +131,22 @@ describeTarget(
           count: 12,
         }),
       ));
-    it("scenario upstream-down: both operations answer the documented 502", async () => {
-      for (const operationId of Object.keys(operationTable)) {
-        await t.check(
-          probeStatusVia(t.target, `upstream-down ${operationId}`, operationId, {
-            headers: scenario("upstream-down"),
-            allowed: [502],
-          }),
-        );
-      }
-    });
+    for (const [name, status] of [
+      ["upstream-down", 502],
+      ["server-error", 500],
+      ["unavailable", 503],
+    ] as const) {
+      it(`scenario ${name}: both operations answer the documented ${status}`, async () => {
+        for (const operationId of Object.keys(operationTable)) {
+          await t.check(
+            probeStatusVia(t.target, `${name} ${operationId}`, operationId, {
+              headers: scenario(name),
+              allowed: [status],
+            }),
+          );
+        }
+      });
+    }
     it("scenario expired-result: the suite reports the dead result link (deliberate)", () =>
       t.expectCaught(probeLifecycle(t.target, { ...POLL, headers: scenario("expired-result") }), ["result:download"]));
     it("scenario reset: the suite reports the dropped connection (deliberate)", () =>
@@ -160,5 +173,15 @@ describeTarget(
         }),
         ["json-body"],
       ));
+
+    // Runs last (vitest runs a file's tests in order): every answer above has been counted by then.
+    it("reaches every documented status of both operations", () => {
+      const missed = Object.entries(t.report.toJSON().coverage).flatMap(([operationId, statuses]) =>
+        Object.entries(statuses)
+          .filter(([, reached]) => !reached)
+          .map(([status]) => `${operationId} ${status}`),
+      );
+      expect(missed).toEqual([]);
+    });
   },
 );

@@ -1,26 +1,29 @@
 /**
- * The mock API's behaviour, free of any HTTP library: authentication, request rules, scenarios and faults, callbacks
- * and the admin surface, as replies (a status and a spec-shaped body, or a fault) that the Hono server and the MSW
- * handlers turn into responses. Every error body is the spec's own example for that status.
+ * The mock API's behaviour, free of any HTTP library: authentication, request rules, scenarios and faults, replayed
+ * recordings, and the controls a developer drives it with (task transitions, the clock, the scenario), as replies
+ * (a status and a spec-shaped body, or a fault) that the Hono server and the MSW handlers turn into responses. Every
+ * error body of the API is the spec's own example for that status. Result files live in results.ts, callback
+ * delivery in callbacks.ts, the task lifecycle in engine.ts.
  */
 import { operations } from "../../generated/operations.js";
 import { checkCreateRequest, type RuleViolation } from "../rules.js";
-import { type CallbackAttempt, deliverCallback, type Sleep } from "./callbacks.js";
-import { type EngineOptions, MockEngine, type MockTask, type VideoGenerationRequest } from "./engine.js";
-import { parseRange, sampleVideo } from "./results.js";
+import { type CallbackAttempt, CallbackScheduler, isLoopbackHost, type Sleep } from "./callbacks.js";
+import type { ClockState } from "./clock.js";
+import {
+  type EngineOptions,
+  MockEngine,
+  type MockTask,
+  type TaskFailure,
+  TransitionError,
+  type VideoGenerationRequest,
+} from "./engine.js";
+import { type Recording, Replayer, recordedReply } from "./replay.js";
+import { errorReply, json, type MockReply } from "./reply.js";
+import { type ResultRequest, resultReply } from "./results.js";
 import { isScenarioName, LIFECYCLE_SCENARIOS, SCENARIOS, type ScenarioName, scenarioFromPrefer } from "./scenarios.js";
 
-/** What the mock answers: JSON, a fault, or bytes of a result file. */
-export type MockReply =
-  | { kind: "json"; status: number; body: unknown; headers: Record<string, string> }
-  /** 200 with `Content-Type: application/json` and a body that is not valid JSON. */
-  | { kind: "malformed"; text: string }
-  /** Drop the connection without an answer. */
-  | { kind: "reset" }
-  /** Never answer. */
-  | { kind: "hang" }
-  /** A result file (or a part of it); `truncate` cuts the body off half-way with a network error. */
-  | { kind: "bytes"; status: number; body: Uint8Array | null; headers: Record<string, string>; truncate: boolean };
+export type { CallbackState } from "./callbacks.js";
+export type { MockReply } from "./reply.js";
 
 /** Options of the mock API (the engine's, plus how requests are judged and callbacks sent). */
 export interface MockApiOptions extends EngineOptions {
@@ -33,7 +36,7 @@ export interface MockApiOptions extends EngineOptions {
    * a receiver on the developer's machine gets callbacks. Other internal addresses stay refused. @default false
    */
   allowLoopbackCallbacks?: boolean;
-  /** The fetch callbacks are sent with. @default globalThis.fetch */
+  /** The fetch callbacks are sent with. @default globalThis.fetch (the server passes one that checks addresses) */
   callbackFetch?: typeof fetch;
   /** The wait between callback retries (tests inject an instant one). @default a real timer */
   callbackSleep?: Sleep;
@@ -43,16 +46,25 @@ export interface MockApiOptions extends EngineOptions {
   callbackRetryDelaysMs?: readonly number[];
   /** Told about each callback attempt (the CLI prints them). */
   onCallbackAttempt?: (taskId: string, attempt: CallbackAttempt) => void;
+  /** Recorded exchanges that answer matching requests first (see {@link Replayer}). @default none */
+  replay?: readonly Recording[];
 }
 
-/** A task's callback, as the admin surface reports it. */
-export interface CallbackState {
-  /** The receiver. */
-  url: string;
-  /** `waiting` until the task ends, then `sending`, then `delivered` or `failed` (retries exhausted). */
-  state: "waiting" | "sending" | "delivered" | "failed";
-  /** Every attempt so far. */
-  attempts: CallbackAttempt[];
+/** One line of the request log the control page shows: what was asked, what answered, and from where. */
+export interface LoggedRequest {
+  /** The mock clock's time (ISO 8601). */
+  at: string;
+  method: string;
+  /** Path and query. */
+  path: string;
+  /** The answer's status; null for a fault with no answer (`reset`, `hang`). */
+  status: number | null;
+  /** `replay` when a recording answered (then `file` names it), `simulation` otherwise. */
+  source: "replay" | "simulation";
+  /** The recording's file name. */
+  file?: string;
+  /** The fault, when there was one. */
+  fault?: "reset" | "hang" | "malformed";
 }
 
 /** The inputs of an API request, read from whatever transport carried it. */
@@ -66,10 +78,39 @@ export interface MockRequestInput {
    * another machine's address. @default the engine's base URL
    */
   origin?: string;
+  /** The query string (`?a=b`, or `""`), for matching recordings. @default "" */
+  search?: string;
+}
+
+/** What a control answers: the task it changed (as `GET /__mock/tasks` lists it) or the clock's new state. */
+export type TaskView = ReturnType<MockApi["snapshot"]>["tasks"][number];
+
+/** The controls a developer drives the mock with: the same on the API, the MSW handlers' object and the page. */
+export interface MockControls {
+  /** Ends a running task now as `completed` (its callback is sent as for a real end). */
+  complete(id: string): TaskView;
+  /** Ends a running task now as `failed`, with a business `code` and `message` (the spec's example by default). */
+  fail(id: string, error?: Partial<TaskFailure>): TaskView;
+  /** Makes a completed task's result link expire now (its download answers 410). */
+  expire(id: string): TaskView;
+  /** Moves a running task to `processing` at `progress` (1 to 99); progress never goes back. */
+  setProgress(id: string, progress: number): TaskView;
+  /** Stops the mock's clock: tasks and result links stand still. */
+  pause(): ClockState;
+  /** Lets the clock run again. */
+  resume(): ClockState;
+  /** Moves the clock forward by `ms` (tasks end, links expire, callbacks go out as if that time had passed). */
+  advance(ms: number): ClockState;
+  /** Changes the speed (simulated seconds per real second) of every task, running or not. */
+  setSpeed(speed: number): ClockState;
+  /** Changes the server-wide scenario for the requests that follow. */
+  setScenario(name: ScenarioName): ScenarioName;
 }
 
 const create = operations.createVideoGeneration.responses;
 const query = operations.getTaskDetail.responses;
+/** How many requests the log keeps (the page shows them). */
+const LOG_SIZE = 200;
 
 /** A deep copy of a spec example, so a caller cannot change the table. */
 function example<T>(value: T): T {
@@ -79,10 +120,6 @@ function example<T>(value: T): T {
 /** Seconds from a fallback_suggestion such as "retry after 60 seconds" (the spec's wording), for `Retry-After`. */
 function retryAfterOf(suggestion: string, fallback: number): string {
   return String(Number(/(\d+)\s*s/.exec(suggestion)?.[1] ?? fallback));
-}
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): MockReply {
-  return { kind: "json", status, body, headers };
 }
 
 function unauthorized(): MockReply {
@@ -101,19 +138,7 @@ function upstream(status: 502 | 503): MockReply {
 }
 
 function badRequest(message: string, param?: string): MockReply {
-  const { type } = create["400"].body.example.error;
-  return json(400, { error: { code: 400, message, type, ...(param ? { param } : {}) } });
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/\.$/, "");
-  return (
-    host === "localhost" ||
-    host.endsWith(".localhost") ||
-    /^127\.\d+\.\d+\.\d+$/.test(host) ||
-    host === "[::1]" ||
-    /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(host)
-  );
+  return errorReply(400, create["400"].body.example.error.type, message, param);
 }
 
 function loopbackCallback(url: unknown): boolean {
@@ -136,40 +161,75 @@ function iso(ms: number): string {
 /**
  * The mock API. One instance holds one engine's tasks; `close()` stops its timers and callback deliveries.
  */
-export class MockApi {
+export class MockApi implements MockControls {
   /** The lifecycle engine (shared with whoever created this API). */
   readonly engine: MockEngine;
-  /** The server-wide scenario. */
-  readonly scenario: ScenarioName;
+  /** The replayed recordings, when there are any. */
+  readonly replayer: Replayer | undefined;
   readonly #options: MockApiOptions;
-  #callbacks = new Map<string, CallbackState>();
-  #waiting = new Set<MockTask>();
-  #inFlight = new Set<Promise<void>>();
-  #abort = new AbortController();
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #closed = false;
+  readonly #callbacks: CallbackScheduler<MockTask>;
+  #scenario: ScenarioName;
+  #log: LoggedRequest[] = [];
 
   constructor(options: MockApiOptions = {}) {
     this.#options = options;
     this.engine = new MockEngine(options);
-    this.scenario = options.scenario ?? "happy";
-    if (!isScenarioName(this.scenario)) throw new RangeError(`unknown scenario "${this.scenario}"`);
+    this.#scenario = options.scenario ?? "happy";
+    if (!isScenarioName(this.#scenario)) throw new RangeError(`unknown scenario "${this.#scenario}"`);
+    this.replayer = options.replay?.length ? new Replayer(options.replay) : undefined;
+    const { engine } = this;
+    this.#callbacks = new CallbackScheduler<MockTask>(
+      {
+        id: (task) => task.id,
+        endsAt: (task) => engine.terminalAt(task),
+        payload: (task) => engine.detail(task),
+        now: () => engine.clock.now(),
+        delayUntil: (at) => engine.clock.delayUntil(at),
+      },
+      {
+        ...(options.callbackFetch ? { fetch: options.callbackFetch } : {}),
+        ...(options.callbackSleep ? { sleep: options.callbackSleep } : {}),
+        ...(options.callbackTimeoutMs !== undefined ? { timeoutMs: options.callbackTimeoutMs } : {}),
+        ...(options.callbackRetryDelaysMs ? { retryDelaysMs: options.callbackRetryDelaysMs } : {}),
+        ...(options.onCallbackAttempt ? { onAttempt: options.onCallbackAttempt } : {}),
+      },
+    );
+  }
+
+  /** The server-wide scenario. */
+  get scenario(): ScenarioName {
+    return this.#scenario;
   }
 
   /** `POST /v1/videos/generations`. */
   create(input: MockRequestInput & { bodyText: string }): MockReply {
     this.engine.createRequests += 1;
+    const path = `${operations.createVideoGeneration.path}${input.search ?? ""}`;
+    const replayed = this.#replay(input, "POST", path, input.bodyText);
+    if (replayed) return replayed;
     const chosen = this.#scenarioOf(input);
-    if (typeof chosen !== "string") return chosen;
-    return this.#transportFault(chosen, this.#create(input, chosen));
+    const reply = typeof chosen === "string" ? this.#transportFault(chosen, this.#create(input, chosen)) : chosen;
+    return this.#logged("POST", path, reply);
   }
 
   /** `GET /v1/tasks/{task_id}`. */
   getTask(input: MockRequestInput & { taskId: string }): MockReply {
     this.sweep();
+    const path = `${operations.getTaskDetail.path.replace("{task_id}", encodeURIComponent(input.taskId))}${input.search ?? ""}`;
+    const replayed = this.#replay(input, "GET", path, "");
+    if (replayed) return replayed;
     const chosen = this.#scenarioOf(input);
-    if (typeof chosen !== "string") return chosen;
-    return this.#transportFault(chosen, this.#getTask(input, chosen));
+    const reply = typeof chosen === "string" ? this.#transportFault(chosen, this.#getTask(input, chosen)) : chosen;
+    return this.#logged("GET", path, reply);
+  }
+
+  /**
+   * `GET`/`HEAD` of a result file (`/__mock/results/<task id>.mp4`). `Prefer: scenario=reset` cuts the body off
+   * half-way and `hang` never answers, so download code can be tested against both.
+   */
+  result(input: ResultRequest): MockReply {
+    this.sweep();
+    return resultReply(this.engine, input);
   }
 
   #create(input: MockRequestInput & { bodyText: string }, scenario: ScenarioName): MockReply {
@@ -192,13 +252,9 @@ export class MockApi {
     const request = body as VideoGenerationRequest;
     // A lifecycle scenario sticks to the task; a fault scenario loses the response, not the task, which then follows
     // the server-wide lifecycle.
-    const lifecycle = [scenario, this.scenario].find((s) => LIFECYCLE_SCENARIOS.includes(s)) ?? "happy";
+    const lifecycle = [scenario, this.#scenario].find((s) => LIFECYCLE_SCENARIOS.includes(s)) ?? "happy";
     const task = this.engine.create(request, lifecycle);
-    if (request.callback_url) {
-      this.#callbacks.set(task.id, { url: request.callback_url, state: "waiting", attempts: [] });
-      this.#waiting.add(task);
-      this.#schedule();
-    }
+    if (request.callback_url) this.#callbacks.watch(task, request.callback_url);
     return json(200, this.engine.createdBody(task));
   }
 
@@ -214,168 +270,165 @@ export class MockApi {
     return json(200, this.engine.detail(task, input.origin));
   }
 
-  /**
-   * `GET`/`HEAD` of a result file (`/__mock/results/<task id>.mp4`). `Prefer: scenario=reset` cuts the body off
-   * half-way and `hang` never answers, so download code can be tested against both.
-   */
-  result(input: { file: string; range: string | null; prefer: string | null; head: boolean }): MockReply {
-    this.sweep();
-    const taskId = input.file.replace(/\.mp4$/, "");
-    const state = input.file.endsWith(".mp4") ? this.engine.resultState(taskId) : ({ kind: "missing" } as const);
-    const scenario = scenarioFromPrefer(input.prefer);
-    if (scenario === "hang") return { kind: "hang" };
-    switch (state.kind) {
-      case "missing":
-        return json(404, { error: { code: 404, message: `No result file ${input.file}`, type: "not_found_error" } });
-      case "not-ready":
-        return json(404, {
-          error: { code: 404, message: `Task ${taskId} is ${state.status}: no result yet`, type: "not_found_error" },
-        });
-      case "expired":
-        return json(410, {
-          error: {
-            code: 410,
-            message: `Result link expired at ${iso(state.expiredAt)} (links are valid for ${this.engine.resultTtlMs / 1000} s after the task completes): download results promptly`,
-            type: "result_expired_error",
-          },
-        });
-      case "ready":
-        break;
-    }
-    const bytes = sampleVideo();
-    const size = bytes.length;
-    const headers: Record<string, string> = {
-      "content-type": "video/mp4",
-      "accept-ranges": "bytes",
-      "cache-control": "private, no-store",
-      "content-disposition": `inline; filename="${input.file}"`,
-      expires: new Date(state.expiresAt).toUTCString(),
-    };
-    const range = parseRange(input.range, size);
-    if (range === "unsatisfiable") {
-      return {
-        kind: "bytes",
-        status: 416,
-        body: null,
-        headers: { ...headers, "content-range": `bytes */${size}` },
-        truncate: false,
-      };
-    }
-    const part = range ? bytes.subarray(range.start, range.end + 1) : bytes;
-    if (range) headers["content-range"] = `bytes ${range.start}-${range.end}/${size}`;
-    headers["content-length"] = String(part.length);
-    return {
-      kind: "bytes",
-      status: range ? 206 : 200,
-      body: input.head ? null : part,
-      headers,
-      truncate: scenario === "reset" && !input.head,
-    };
-  }
-
-  /** `GET /__mock/tasks`: settings, the create request count and every task with its callback. */
+  /** `GET /__mock/tasks`: settings, the clock, the create request count, every task with its callback, the log. */
   snapshot() {
     this.sweep();
     const { engine } = this;
+    const now = engine.clock.now();
     return {
-      scenario: this.scenario,
+      scenario: this.#scenario,
+      scenarios: SCENARIOS,
       speed: engine.speed,
       seed: engine.seed,
       resultTtlMs: engine.resultTtlMs,
+      clock: { now: iso(now), paused: engine.clock.paused, speed: engine.speed },
       createRequests: engine.createRequests,
-      tasks: engine.tasks().map((task) => {
-        const detail = engine.detail(task);
-        return {
-          id: task.id,
-          scenario: task.scenario,
-          status: detail.status,
-          progress: detail.progress,
-          createdAt: iso(task.createdAt),
-          endsAt: iso(engine.terminalAt(task)),
-          resultExpiresAt: task.failAt === null ? iso(engine.resultExpiresAt(task)) : null,
-          request: task.request,
-          detail,
-          callback: this.#callbacks.get(task.id) ?? null,
-        };
-      }),
+      replay: this.replayer ? { recordings: this.replayer.size, used: this.replayer.used } : null,
+      tasks: engine.tasks().map((task) => this.#view(task, now)),
+      requests: this.#log.slice(-LOG_SIZE),
     };
   }
 
-  /** `POST /__mock/reset`: forget every task, counter and pending callback; random sequences restart from the seed. */
+  /**
+   * `POST /__mock/reset`: forget every task, counter, pending callback and logged request; random sequences and
+   * replayed recordings restart; the clock runs again at the starting speed.
+   */
   reset(): void {
-    this.#abort.abort();
-    this.#abort = new AbortController();
-    this.#callbacks.clear();
-    this.#waiting.clear();
+    this.#callbacks.reset();
     this.engine.reset();
-    this.#schedule();
+    this.replayer?.reset();
+    this.#log = [];
+    this.#scenario = this.#options.scenario ?? "happy";
+  }
+
+  complete(id: string): TaskView {
+    return this.#changed(this.engine.complete(id));
+  }
+
+  fail(id: string, error: Partial<TaskFailure> = {}): TaskView {
+    return this.#changed(this.engine.fail(id, error));
+  }
+
+  expire(id: string): TaskView {
+    return this.#changed(this.engine.expire(id));
+  }
+
+  setProgress(id: string, progress: number): TaskView {
+    return this.#changed(this.engine.setProgress(id, progress));
+  }
+
+  pause(): ClockState {
+    this.engine.clock.pause();
+    return this.#clockChanged();
+  }
+
+  resume(): ClockState {
+    this.engine.clock.resume();
+    return this.#clockChanged();
+  }
+
+  advance(ms: number): ClockState {
+    if (!(ms >= 0) || !Number.isFinite(ms)) throw new TransitionError(`advance takes a duration >= 0 (got ${ms})`, 400);
+    this.engine.clock.advance(ms);
+    return this.#clockChanged();
+  }
+
+  setSpeed(speed: number): ClockState {
+    this.engine.setSpeed(speed);
+    return this.#clockChanged();
+  }
+
+  setScenario(name: ScenarioName): ScenarioName {
+    if (!isScenarioName(name))
+      throw new TransitionError(`unknown scenario "${name}"; use one of ${SCENARIOS.join(", ")}`, 400);
+    this.#scenario = name;
+    return name;
   }
 
   /**
-   * Sends the callbacks of every task that has ended since the last sweep. Runs on a timer and on every request, so
-   * a fake clock only needs a request (or a call to this) after it moves.
+   * Sends the callbacks of every task that has ended since the last sweep. Runs on a timer, on every request and
+   * after every control, so a fake clock only needs a request (or a call to this) after it moves.
    */
   sweep(): void {
-    const now = this.engine.clock.now();
-    for (const task of this.#waiting) {
-      if (this.engine.terminalAt(task) > now) continue;
-      this.#waiting.delete(task);
-      const state = this.#callbacks.get(task.id);
-      if (state) this.#deliver(task, state);
-    }
-    this.#schedule();
+    this.#callbacks.sweep();
   }
 
   /** Resolves when no callback delivery is in flight (for tests and a clean shutdown). */
-  async idle(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+  idle(): Promise<void> {
+    return this.#callbacks.idle();
   }
 
   /** Stops the timer and every callback delivery. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#abort.abort();
-    await this.idle();
+  close(): Promise<void> {
+    return this.#callbacks.close();
   }
 
-  #deliver(task: MockTask, state: CallbackState): void {
-    state.state = "sending";
-    const signal = this.#abort.signal;
-    const payload = this.engine.detail(task);
-    const running = deliverCallback(state.url, payload, {
-      ...(this.#options.callbackFetch ? { fetch: this.#options.callbackFetch } : {}),
-      ...(this.#options.callbackSleep ? { sleep: this.#options.callbackSleep } : {}),
-      ...(this.#options.callbackTimeoutMs !== undefined ? { timeoutMs: this.#options.callbackTimeoutMs } : {}),
-      ...(this.#options.callbackRetryDelaysMs ? { retryDelaysMs: this.#options.callbackRetryDelaysMs } : {}),
-      signal,
-      onAttempt: (attempt) => {
-        state.attempts.push(attempt);
-        this.#options.onCallbackAttempt?.(task.id, attempt);
-      },
-    }).then((result) => {
-      state.state = result.delivered ? "delivered" : "failed";
+  #view(task: MockTask, now = this.engine.clock.now()) {
+    const { engine } = this;
+    const detail = engine.detail(task);
+    const expiresAt = detail.status === "completed" ? engine.resultExpiresAt(task) : null;
+    return {
+      id: task.id,
+      scenario: task.scenario,
+      status: detail.status,
+      progress: detail.progress,
+      createdAt: iso(task.createdAt),
+      endsAt: iso(engine.terminalAt(task)),
+      resultExpiresAt:
+        task.failAt === null && task.ended?.status !== "failed" ? iso(engine.resultExpiresAt(task)) : null,
+      /** Mock-clock ms the result link has left (0 once expired); null without a result. */
+      resultExpiresInMs: expiresAt === null ? null : Math.max(0, expiresAt - now),
+      request: task.request,
+      detail,
+      callback: this.#callbacks.get(task.id) ?? null,
+    };
+  }
+
+  #changed(task: MockTask): TaskView {
+    this.sweep();
+    return this.#view(task);
+  }
+
+  #clockChanged(): ClockState {
+    this.sweep();
+    return this.engine.clock.state();
+  }
+
+  #replay(input: MockRequestInput, method: string, path: string, bodyText: string): MockReply | undefined {
+    const recording = this.replayer?.take({ method, path, bodyText, authorized: input.authorization !== null });
+    if (!recording) return undefined;
+    const reply = recordedReply(recording);
+    this.#log.push({
+      at: iso(this.engine.clock.now()),
+      method,
+      path,
+      status: recording.response.status,
+      source: "replay",
+      file: recording.file,
     });
-    this.#inFlight.add(running);
-    void running.finally(() => this.#inFlight.delete(running));
+    this.#trimLog();
+    return reply;
   }
 
-  #schedule(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (this.#closed || this.#waiting.size === 0) return;
-    let next = Number.POSITIVE_INFINITY;
-    for (const task of this.#waiting) next = Math.min(next, this.engine.terminalAt(task));
-    const delay = Math.min(Math.max(0, next - this.engine.clock.now()), 2 ** 31 - 1);
-    this.#timer = setTimeout(() => this.sweep(), delay);
-    // A pending callback must not keep a process alive that is otherwise done.
-    (this.#timer as { unref?: () => void }).unref?.();
+  #logged(method: string, path: string, reply: MockReply): MockReply {
+    const entry: LoggedRequest = { at: iso(this.engine.clock.now()), method, path, status: null, source: "simulation" };
+    if (reply.kind === "json" || reply.kind === "raw" || reply.kind === "bytes") entry.status = reply.status;
+    else if (reply.kind === "malformed") Object.assign(entry, { status: 200, fault: "malformed" });
+    else entry.fault = reply.kind;
+    this.#log.push(entry);
+    this.#trimLog();
+    return reply;
+  }
+
+  #trimLog(): void {
+    // Trimmed in batches, so a busy mock does not shift the whole log on every request.
+    if (this.#log.length >= 2 * LOG_SIZE) this.#log.splice(0, this.#log.length - LOG_SIZE);
   }
 
   /** The request's scenario (`Prefer` over the server's), or a 400 naming the known ones. */
   #scenarioOf(input: MockRequestInput): ScenarioName | MockReply {
     const requested = scenarioFromPrefer(input.prefer);
-    if (requested === undefined) return this.scenario;
+    if (requested === undefined) return this.#scenario;
     if (isScenarioName(requested)) return requested;
     return badRequest(`Unknown mock scenario "${requested}" in Prefer; use one of ${SCENARIOS.join(", ")}`, "Prefer");
   }
@@ -389,9 +442,17 @@ export class MockApi {
         return rateLimited();
       case "upstream-down":
         return upstream(502);
+      case "unavailable":
+        return upstream(503);
+      case "server-error":
+        return json(500, example((operation === "create" ? create : query)["500"].body.example));
+      // 402, 403 and the model's 404 are documented for the create operation only; task queries answer normally.
       case "quota":
-        // 402 is documented for the create operation only; task queries answer normally.
         return operation === "create" ? json(402, example(create["402"].body.example)) : undefined;
+      case "forbidden":
+        return operation === "create" ? json(403, example(create["403"].body.example)) : undefined;
+      case "model-not-found":
+        return operation === "create" ? json(404, example(create["404"].body.example)) : undefined;
       case "flaky": {
         const status = this.engine.flakyStatus();
         return status ? upstream(status) : undefined;

@@ -1,16 +1,18 @@
 /**
- * The mock's HTTP surface on Hono: routes, CORS, request ids, and the admin endpoints, over a {@link MockApi}.
+ * The mock's HTTP surface on Hono: the shared route table (routes.ts) behind request ids, CORS, a body size limit and
+ * the admin origin rule, plus the control page at `/__mock/`.
  */
-import { type Context, Hono } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import { requestId } from "hono/request-id";
 import { operations } from "../../generated/operations.js";
-import type { MockApi, MockReply } from "./api.js";
+import type { MockApi } from "./api.js";
 import { RESULT_PATH_PREFIX } from "./engine.js";
+import { errorReply, MAX_BODY_BYTES, type MockReply, tooLarge } from "./reply.js";
+import { ADMIN_PREFIX, newRequestId, REQUEST_ID_HEADER, ROUTES, type RouteRequest } from "./routes.js";
 import { replyToResponse } from "./web.js";
 
-/** The header every response carries, and CORS exposes, with the request's id. */
-export const REQUEST_ID_HEADER = "x-request-id";
+export { REQUEST_ID_HEADER } from "./routes.js";
 
 /** How a transport produces the two faults that have no response. */
 export interface FaultHooks {
@@ -25,26 +27,47 @@ export interface FaultHooks {
   truncate?(c: Context, reply: Extract<MockReply, { kind: "bytes" }>): Response;
 }
 
+/** The app's context variables: the request's id, for transports that write a response themselves. */
+export type MockAppEnv = { Variables: { requestId: string } };
+
+/** Options of {@link createMockApp}. */
+export interface MockAppOptions {
+  /**
+   * Other origins whose pages may call the admin endpoints (`/__mock/...`, result files aside), or `"*"` for any.
+   * Without it only the mock's own origin (the control page) and clients that send no `Origin` (curl, tests) may.
+   * @default [] (none)
+   */
+  adminOrigins?: readonly string[] | "*";
+}
+
+/** The headers the API's CORS lets a page send and read. */
+const API_CORS = {
+  allowMethods: ["GET", "HEAD", "POST", "OPTIONS"],
+  allowHeaders: ["Authorization", "Content-Type", "Prefer", "Range", "X-Request-Id"],
+  exposeHeaders: [REQUEST_ID_HEADER, "Retry-After", "Content-Length", "Content-Range", "Accept-Ranges"],
+  maxAge: 600,
+};
+
+function isAdminPath(path: string): boolean {
+  return (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) && !path.startsWith(RESULT_PATH_PREFIX);
+}
+
+/** Security headers of the page: its own scripts only, no framing (a page cannot click the controls for a user). */
+const PAGE_HEADERS = {
+  "content-security-policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+  "x-frame-options": "DENY",
+  "cache-control": "no-store",
+};
+
 /**
- * Builds the Hono app. CORS allows any origin (no cookies are involved: the API authenticates with a bearer token),
- * the headers the client sends (`Authorization`, `Content-Type`, `Prefer`, `Range`), and exposes the ones it reads.
+ * Builds the Hono app. The API's CORS allows any origin (no cookies are involved: the API authenticates with a
+ * bearer token), the headers the client sends (`Authorization`, `Content-Type`, `Prefer`, `Range`), and exposes the
+ * ones it reads. The admin endpoints answer no other origin unless `adminOrigins` names it: any web page could
+ * otherwise read the tasks or reset the mock from the developer's browser.
  */
-export function createMockApp(api: MockApi, faults: FaultHooks): Hono {
-  const app = new Hono();
-  app.use(
-    "*",
-    requestId({ headerName: REQUEST_ID_HEADER, generator: () => `req_${crypto.randomUUID().replaceAll("-", "")}` }),
-  );
-  app.use(
-    "*",
-    cors({
-      origin: "*",
-      allowMethods: ["GET", "HEAD", "POST", "OPTIONS"],
-      allowHeaders: ["Authorization", "Content-Type", "Prefer", "Range", "X-Request-Id"],
-      exposeHeaders: [REQUEST_ID_HEADER, "Retry-After", "Content-Length", "Content-Range", "Accept-Ranges"],
-      maxAge: 600,
-    }),
-  );
+export function createMockApp(api: MockApi, faults: FaultHooks, options: MockAppOptions = {}): Hono<MockAppEnv> {
+  const app = new Hono<MockAppEnv>();
+  const allowed = options.adminOrigins ?? [];
 
   const send = (c: Context, reply: MockReply): Response | Promise<Response> => {
     if (reply.kind === "reset") return faults.reset(c);
@@ -53,48 +76,68 @@ export function createMockApp(api: MockApi, faults: FaultHooks): Hono {
     return replyToResponse(reply);
   };
 
-  const input = (c: Context) => ({
-    authorization: c.req.header("authorization") ?? null,
-    prefer: c.req.header("prefer") ?? null,
+  app.use("*", async (c, next) => {
+    const id = newRequestId();
+    c.set("requestId", id);
+    await next();
+    // A replayed answer keeps the request id it was recorded with.
+    if (!c.res.headers.has(REQUEST_ID_HEADER)) c.res.headers.set(REQUEST_ID_HEADER, id);
   });
 
-  app.post(operations.createVideoGeneration.path, async (c) => {
-    const bodyText = await c.req.text();
-    return send(c, api.create({ ...input(c), bodyText }));
-  });
-
-  app.get(operations.getTaskDetail.path.replace("{task_id}", ":task_id"), (c) =>
-    send(c, api.getTask({ ...input(c), taskId: c.req.param("task_id") ?? "", origin: new URL(c.req.url).origin })),
-  );
-
-  app.on(["GET", "HEAD"], `${RESULT_PATH_PREFIX}:file`, (c) =>
-    send(
+  const apiCors = cors({ origin: "*", ...API_CORS });
+  const adminCors = cors({ origin: (origin) => origin, allowMethods: ["GET", "POST", "OPTIONS"], maxAge: 600 });
+  const originPolicy: MiddlewareHandler = async (c, next) => {
+    if (!isAdminPath(c.req.path)) return apiCors(c, next);
+    const origin = c.req.header("origin");
+    if (origin === undefined || origin === new URL(c.req.url).origin) return next();
+    if (allowed === "*" || allowed.includes(origin)) return adminCors(c, next);
+    return send(
       c,
-      api.result({
-        file: c.req.param("file") ?? "",
-        range: c.req.header("range") ?? null,
-        prefer: c.req.header("prefer") ?? null,
-        head: c.req.method === "HEAD",
-      }),
-    ),
-  );
+      errorReply(
+        403,
+        "permission_error",
+        `The mock's admin endpoints answer only its own pages, not ${origin}: start the mock with --admin-origin ${origin} to allow it`,
+      ),
+    );
+  };
+  app.use("*", originPolicy);
+  const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => send(c, tooLarge()) });
+  // Only POSTs carry a body here; skipping the others keeps GETs off c.req.raw (costly to build on node-server).
+  app.use("*", (c, next) => (c.req.method === "POST" ? limit(c, next) : next()));
 
-  app.get("/__mock/tasks", (c) => c.json(api.snapshot()));
-  app.post("/__mock/reset", (c) => {
-    api.reset();
-    return c.json({ reset: true });
+  for (const route of ROUTES) {
+    app.on([...route.methods], route.path, async (c) => {
+      const url = new URL(c.req.url);
+      const request: RouteRequest = {
+        params: c.req.param() as Record<string, string>,
+        header: (name) => c.req.header(name) ?? null,
+        text: () => c.req.text(),
+        url,
+        base: url.origin,
+        method: c.req.method,
+      };
+      return send(c, await route.handle(api, request));
+    });
+  }
+
+  app.get(ADMIN_PREFIX, (c) => c.redirect(`${ADMIN_PREFIX}/`));
+  app.get(`${ADMIN_PREFIX}/`, async (c) => {
+    const { controlPageHtml } = await import("./page.js");
+    return c.html(controlPageHtml(), 200, PAGE_HEADERS);
+  });
+  app.get(`${ADMIN_PREFIX}/page.js`, async (c) => {
+    const { controlPageScript } = await import("./page.js");
+    return c.body(controlPageScript(), 200, { ...PAGE_HEADERS, "content-type": "text/javascript; charset=utf-8" });
   });
 
   app.notFound((c) =>
-    c.json(
-      {
-        error: {
-          code: 404,
-          message: `No route for ${c.req.method} ${c.req.path}: the API has POST ${operations.createVideoGeneration.path} and GET ${operations.getTaskDetail.path}`,
-          type: "not_found_error",
-        },
-      },
-      404,
+    send(
+      c,
+      errorReply(
+        404,
+        "not_found_error",
+        `No route for ${c.req.method} ${c.req.path}: the API has POST ${operations.createVideoGeneration.path} and GET ${operations.getTaskDetail.path}; the control page is ${ADMIN_PREFIX}/`,
+      ),
     ),
   );
   // A bug in the mock still answers in the spec's shape (its documented 500 example).

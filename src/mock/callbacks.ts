@@ -102,3 +102,145 @@ export async function deliverCallback(
   }
   return { delivered: false, attempts };
 }
+
+/** Whether a URL host (as `new URL(u).hostname` writes it) is a loopback one: 127.0.0.0/8, ::1, `localhost`. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, "");
+  return (
+    host === "localhost" ||
+    host.endsWith(".localhost") ||
+    /^127\.\d+\.\d+\.\d+$/.test(host) ||
+    host === "[::1]" ||
+    /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(host)
+  );
+}
+
+/** A task's callback, as the admin surface reports it. */
+export interface CallbackState {
+  /** The receiver, query string and all, exactly as the create request named it. */
+  url: string;
+  /** `waiting` until the task ends, then `sending`, then `delivered` or `failed` (retries exhausted). */
+  state: "waiting" | "sending" | "delivered" | "failed";
+  /** The body sent (the task as `GET /v1/tasks/{id}` returned it when it ended); null until then. */
+  payload: unknown;
+  /** Every attempt so far. */
+  attempts: CallbackAttempt[];
+}
+
+/** What the scheduler needs from the engine: when a task ends, and its body then. */
+export interface CallbackSource<T> {
+  /** Clock time (ms) of the task's end. */
+  endsAt(task: T): number;
+  /** The task's body, sent as the callback. */
+  payload(task: T): unknown;
+  /** The task's id. */
+  id(task: T): string;
+  /** The clock's time now. */
+  now(): number;
+  /** Underlying (wall) ms until the clock reaches `at`; Infinity when it stands still. */
+  delayUntil(at: number): number;
+}
+
+/** Options of {@link CallbackScheduler}: how to deliver, and who to tell about each attempt. */
+export interface SchedulerOptions extends Omit<DeliverOptions, "signal" | "onAttempt"> {
+  /** Told about each attempt (the CLI prints them). */
+  onAttempt?: (taskId: string, attempt: CallbackAttempt) => void;
+}
+
+/**
+ * Sends each task's callback once, when the task ends: on a timer set for the next end, and on every sweep (a
+ * request, a clock control, a forced end), so a fake or paused clock needs only a sweep after it moves.
+ */
+export class CallbackScheduler<T> {
+  readonly #source: CallbackSource<T>;
+  readonly #options: SchedulerOptions;
+  #states = new Map<string, CallbackState>();
+  #waiting = new Set<T>();
+  #inFlight = new Set<Promise<void>>();
+  #abort = new AbortController();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  constructor(source: CallbackSource<T>, options: SchedulerOptions = {}) {
+    this.#source = source;
+    this.#options = options;
+  }
+
+  /** Delivers `task` to `url` when it ends. */
+  watch(task: T, url: string): void {
+    this.#states.set(this.#source.id(task), { url, state: "waiting", payload: null, attempts: [] });
+    this.#waiting.add(task);
+    this.#schedule();
+  }
+
+  /** The callback of task `id`, if it has one. */
+  get(id: string): CallbackState | undefined {
+    return this.#states.get(id);
+  }
+
+  /** Starts the delivery of every watched task that has ended. */
+  sweep(): void {
+    const now = this.#source.now();
+    for (const task of this.#waiting) {
+      if (this.#source.endsAt(task) > now) continue;
+      this.#waiting.delete(task);
+      const state = this.#states.get(this.#source.id(task));
+      if (state) this.#deliver(task, state);
+    }
+    this.#schedule();
+  }
+
+  /** Forgets every callback and stops the deliveries in flight. */
+  reset(): void {
+    this.#abort.abort();
+    this.#abort = new AbortController();
+    this.#states.clear();
+    this.#waiting.clear();
+    this.#schedule();
+  }
+
+  /** Resolves when no delivery is in flight. */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+  }
+
+  /** Stops the timer and every delivery. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#abort.abort();
+    await this.idle();
+  }
+
+  #deliver(task: T, state: CallbackState): void {
+    state.state = "sending";
+    state.payload = this.#source.payload(task);
+    const { onAttempt, ...deliver } = this.#options;
+    const id = this.#source.id(task);
+    const running = deliverCallback(state.url, state.payload, {
+      ...deliver,
+      signal: this.#abort.signal,
+      onAttempt: (attempt) => {
+        state.attempts.push(attempt);
+        onAttempt?.(id, attempt);
+      },
+    }).then((result) => {
+      state.state = result.delivered ? "delivered" : "failed";
+    });
+    this.#inFlight.add(running);
+    void running.finally(() => this.#inFlight.delete(running));
+  }
+
+  #schedule(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#closed || this.#waiting.size === 0) return;
+    let next = Number.POSITIVE_INFINITY;
+    for (const task of this.#waiting) next = Math.min(next, this.#source.endsAt(task));
+    const delay = this.#source.delayUntil(next);
+    if (!Number.isFinite(delay)) return; // the clock stands still: a control that moves it sweeps
+    this.#timer = setTimeout(() => this.sweep(), Math.min(Math.ceil(delay), 2 ** 31 - 1));
+    // A pending callback must not keep a process alive that is otherwise done.
+    (this.#timer as { unref?: () => void }).unref?.();
+  }
+}

@@ -3,17 +3,20 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { operations } from "../../generated/operations.js";
+import { parseDurationMs } from "./clock.js";
 import { DEFAULT_RESULT_TTL_MS, DEFAULT_SPEED } from "./engine.js";
+import type { Recording } from "./replay.js";
+import { loadRecordings } from "./replay-files.js";
 import { SCENARIO_DESCRIPTIONS, SCENARIOS, type ScenarioName } from "./scenarios.js";
 import { DEFAULT_HOST, DEFAULT_PORT, type MockServer, type MockServerOptions, startMockServer } from "./server.js";
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNITS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** Parses a duration such as `500ms`, `30s`, `10m`, `24h`, `1d` or a plain number of milliseconds. */
 export function parseDuration(value: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(value);
-  if (!match) throw new InvalidArgumentError(`"${value}" is not a duration (try 500ms, 30s, 10m, 24h)`);
-  return Math.round(Number(match[1]) * (UNITS[(match[2] ?? "ms").toLowerCase()] ?? 1));
+  const ms = parseDurationMs(value);
+  if (ms === undefined) throw new InvalidArgumentError(`"${value}" is not a duration (try 500ms, 30s, 10m, 24h)`);
+  return ms;
 }
 
 function integer(name: string, min: number, max: number) {
@@ -39,7 +42,7 @@ function formatDuration(ms: number): string {
     ["m", UNITS.m],
     ["s", UNITS.s],
   ] as const) {
-    if (size !== undefined && ms > 0 && ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+    if (ms > 0 && ms >= size && ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;
 }
@@ -52,7 +55,32 @@ export function scenarioHelp(): string {
 Scenarios (--scenario for the whole server, or per request with the header "Prefer: scenario=NAME"):
 ${lines.join("\n")}
 
-Admin: GET /__mock/tasks (tasks, callbacks, createRequests), POST /__mock/reset (forget everything, restart the seed).`;
+Control page: http://HOST:PORT/__mock/ (tasks, transitions, the clock, scenarios, callbacks, a create form).
+Admin: GET /__mock/tasks (tasks, callbacks, createRequests, requests), POST /__mock/reset (forget everything),
+  POST /__mock/tasks/ID/complete|fail|expire|progress, POST /__mock/clock/pause|resume|advance|speed,
+  POST /__mock/scenario. Only the mock's own origin may call them (--admin-origin allows another).`;
+}
+
+/**
+ * Reads a replay folder, telling the user about files that are not recordings. A folder that cannot be read or holds
+ * no recording is a usage error of the command (exit 2), not a failure of the mock.
+ */
+async function loadReplay(dir: string, command: Command, write: (text: string) => void): Promise<Recording[]> {
+  let loaded: Awaited<ReturnType<typeof loadRecordings>>;
+  try {
+    loaded = await loadRecordings(dir);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such folder" : String(error);
+    return command.error(`error: --replay ${dir}: ${reason}`, { exitCode: 2, code: "kling.mock.replay" });
+  }
+  for (const problem of loaded.problems) write(`--replay: skipped ${problem}\n`);
+  if (loaded.recordings.length === 0) {
+    command.error(`error: --replay ${dir}: no recording in this folder (*.json files from --record)`, {
+      exitCode: 2,
+      code: "kling.mock.replay",
+    });
+  }
+  return loaded.recordings;
 }
 
 /** What the server prints once it listens: its URL, its settings, and requests to paste. */
@@ -66,8 +94,13 @@ export function banner(mock: MockServer, options: { scenario: ScenarioName; resu
   curl -s ${mock.url}${operations.createVideoGeneration.path} -H 'Authorization: Bearer test' -H 'Content-Type: application/json' -d '${body}'
   curl -s ${mock.url}/v1/tasks/TASK_ID -H 'Authorization: Bearer test'
 
-  Admin: GET ${mock.url}/__mock/tasks, POST ${mock.url}/__mock/reset. Ctrl-C stops.
-`;
+  Control page: ${mock.url}/__mock/  Admin: GET ${mock.url}/__mock/tasks, POST ${mock.url}/__mock/reset. Ctrl-C stops.
+${
+  mock.api.replayer
+    ? `  Replaying ${mock.api.replayer.size} recorded answers first; the simulation answers the rest.
+`
+    : ""
+}`;
 }
 
 /** Where the command writes. */
@@ -121,8 +154,18 @@ export function createMockCommand(name = "mock", io: MockCommandIo = {}): Comman
       "accept callback_url on 127.0.0.1/localhost (http:// too) so a local receiver gets callbacks",
       false,
     )
+    .option(
+      "--replay <dir>",
+      "answer matching requests with the recordings in DIR (the contract suite's --record files), in order",
+    )
+    .option(
+      "--admin-origin <origin...>",
+      "let pages from ORIGIN (or * for any) call the admin endpoints; by default only the mock's own page may",
+    )
     .addHelpText("after", scenarioHelp())
-    .action(async (opts: Record<string, unknown>) => {
+    .action(async (opts: Record<string, unknown>, command: Command) => {
+      const replay = typeof opts.replay === "string" ? await loadReplay(opts.replay, command, write) : undefined;
+      const origins = opts.adminOrigin as string[] | undefined;
       const options: MockServerOptions = {
         port: opts.port as number,
         host: opts.host as string,
@@ -135,6 +178,8 @@ export function createMockCommand(name = "mock", io: MockCommandIo = {}): Comman
             `callback ${taskId} attempt ${attempt.attempt}: ${attempt.status !== undefined ? `HTTP ${attempt.status}` : attempt.error}\n`,
           ),
         ...(opts.seed !== undefined ? { seed: opts.seed as number } : {}),
+        ...(replay ? { replay } : {}),
+        ...(origins?.length ? { adminOrigins: origins.includes("*") ? "*" : origins } : {}),
         ...(typeof opts.apiKey === "string" ? { apiKey: opts.apiKey } : {}),
       };
       const mock = await startMockServer(options);

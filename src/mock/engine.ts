@@ -4,7 +4,10 @@
  */
 import { operations } from "../../generated/operations.js";
 import type { components } from "../../generated/schema.js";
+import { type Clock, MockClock, systemClock } from "./clock.js";
 import { LIFECYCLE_SCENARIOS, type ScenarioName } from "./scenarios.js";
+
+export { type Clock, systemClock } from "./clock.js";
 
 /** The create request body, as the spec types it. */
 export type VideoGenerationRequest = components["schemas"]["VideoGenerationRequest"];
@@ -14,15 +17,6 @@ export type VideoGenerationResponse = components["schemas"]["VideoGenerationResp
 export type TaskDetail = components["schemas"]["TaskDetail"];
 /** A failed task's reason. */
 export type TaskFailure = components["schemas"]["TaskFailure"];
-
-/** A source of the current time in milliseconds; tests inject a fake one. */
-export interface Clock {
-  /** Milliseconds since the epoch (or any monotonic origin the engine's tasks share). */
-  now(): number;
-}
-
-/** The wall clock. */
-export const systemClock: Clock = { now: () => Date.now() };
 
 /** Default `speed`: simulated seconds per wall-clock second (a 300 s task takes 30 s). */
 export const DEFAULT_SPEED = 10;
@@ -87,6 +81,35 @@ export interface MockTask {
   failAt: number | null;
   /** The latest clock time observed, so a clock stepping back never moves a task backwards. */
   latestSeen: number;
+  /** An end forced by a control (`complete`, `fail`): it replaces the simulated one. */
+  ended?: ForcedEnd;
+  /** A result expiry forced by the `expire` control (clock ms). */
+  expiredAt?: number;
+}
+
+/** An end a control forced on a task. */
+export interface ForcedEnd {
+  /** Clock time (ms) of the end. */
+  at: number;
+  status: "completed" | "failed";
+  /** The progress the task reports from then on. */
+  progress: number;
+  /** A failed task's reason. */
+  error?: TaskFailure;
+}
+
+/**
+ * A control the task's life does not allow: `status` 404 for an unknown task, 409 for a transition the spec's
+ * lifecycle forbids (leaving a terminal state, progress going back), 400 for a bad value.
+ */
+export class TransitionError extends Error {
+  override name = "TransitionError";
+  constructor(
+    message: string,
+    readonly status: 400 | 404 | 409,
+  ) {
+    super(message);
+  }
 }
 
 /** A task's state at one moment. */
@@ -115,12 +138,12 @@ function clamp(value: number, min: number, max: number): number {
  * ticked, so a fake clock drives it completely.
  */
 export class MockEngine {
-  /** The clock every task's timeline reads. */
-  readonly clock: Clock;
+  /** The clock every task's timeline reads: the injected one until its controls (pause, advance, speed) are used. */
+  readonly clock: MockClock;
   /** The seed in use (print it so a run can be replayed). */
   readonly seed: number;
-  /** Simulated seconds per wall-clock second. */
-  readonly speed: number;
+  /** The speed the engine started with: task durations are drawn at it, and the clock's rate scales them. */
+  readonly startSpeed: number;
   /** Result link lifetime in ms. */
   readonly resultTtlMs: number;
   /** Base URL of result links; the server sets it once it knows its port. */
@@ -133,11 +156,11 @@ export class MockEngine {
   #faultRun = 0;
 
   constructor(options: EngineOptions = {}) {
-    this.clock = options.clock ?? systemClock;
+    this.clock = new MockClock(options.clock ?? systemClock);
     this.seed = options.seed ?? randomSeed();
-    this.speed = options.speed ?? DEFAULT_SPEED;
-    if (!(this.speed > 0) || !Number.isFinite(this.speed))
-      throw new RangeError(`speed must be > 0 (got ${this.speed})`);
+    this.startSpeed = options.speed ?? DEFAULT_SPEED;
+    if (!(this.startSpeed > 0) || !Number.isFinite(this.startSpeed))
+      throw new RangeError(`speed must be > 0 (got ${this.startSpeed})`);
     this.resultTtlMs = options.resultTtlMs ?? DEFAULT_RESULT_TTL_MS;
     if (!(this.resultTtlMs >= 0)) throw new RangeError(`resultTtlMs must be >= 0 (got ${this.resultTtlMs})`);
     this.baseUrl = (options.baseUrl ?? "http://127.0.0.1:4010").replace(/\/+$/, "");
@@ -145,8 +168,24 @@ export class MockEngine {
     this.#faultRng = createRng(this.seed ^ 0x5eed);
   }
 
-  /** Forgets every task and counter and restarts the random sequences from the seed. */
+  /** Simulated seconds per wall-clock second, now. */
+  get speed(): number {
+    return this.startSpeed * this.clock.rate;
+  }
+
+  /** Changes the speed of every task, running or not, from now on (the clock runs faster or slower). */
+  setSpeed(speed: number): void {
+    if (!(speed > 0) || !Number.isFinite(speed)) throw new TransitionError(`speed must be > 0 (got ${speed})`, 400);
+    this.clock.setRate(speed / this.startSpeed);
+  }
+
+  /**
+   * Forgets every task and counter and restarts the random sequences from the seed; the clock runs again at the
+   * starting speed (its time never goes back).
+   */
   reset(): void {
+    this.clock.resume();
+    this.clock.setRate(1);
     this.#tasks.clear();
     this.createRequests = 0;
     this.#rng = createRng(this.seed);
@@ -186,8 +225,8 @@ export class MockEngine {
       scenario: lifecycle,
       createdAt: now,
       videoDuration,
-      pendingMs: (pendingS * factor * 1000) / this.speed,
-      processingMs: (processingS * factor * 1000) / this.speed,
+      pendingMs: (pendingS * factor * 1000) / this.startSpeed,
+      processingMs: (processingS * factor * 1000) / this.startSpeed,
       failAt: lifecycle === "fails" ? failDraw : null,
       latestSeen: now,
     };
@@ -197,18 +236,19 @@ export class MockEngine {
 
   /** Clock time (ms) at which the task reaches its final state. */
   terminalAt(task: MockTask): number {
-    return task.createdAt + task.pendingMs + task.processingMs * (task.failAt ?? 1);
+    return task.ended?.at ?? task.createdAt + task.pendingMs + task.processingMs * (task.failAt ?? 1);
   }
 
   /** The task's whole simulated duration in wall-clock seconds at this engine's speed: the honest `estimated_time`. */
   estimatedSeconds(task: MockTask): number {
-    return Math.max(1, Math.ceil((task.pendingMs + task.processingMs * (task.failAt ?? 1)) / 1000));
+    const ms = task.pendingMs + task.processingMs * (task.failAt ?? 1);
+    return Math.max(1, Math.ceil(ms / 1000 / this.clock.rate));
   }
 
   /** The task's status and progress now. Progress never decreases, even if the clock steps back. */
   phase(task: MockTask): TaskPhase {
-    const now = Math.max(task.latestSeen, this.clock.now());
-    task.latestSeen = now;
+    const now = this.#seen(task);
+    if (task.ended && now >= task.ended.at) return { status: task.ended.status, progress: task.ended.progress };
     // Compare clock times computed the same way as terminalAt(), so "done at terminalAt" holds exactly.
     if (now < task.createdAt + task.pendingMs) return { status: "pending", progress: 0 };
     if (now >= this.terminalAt(task)) {
@@ -227,7 +267,91 @@ export class MockEngine {
 
   /** Clock time (ms) after which the result link no longer works. `expired-result` tasks expire on completion. */
   resultExpiresAt(task: MockTask): number {
-    return this.terminalAt(task) + (task.scenario === "expired-result" ? 0 : this.resultTtlMs);
+    return task.expiredAt ?? this.terminalAt(task) + (task.scenario === "expired-result" ? 0 : this.resultTtlMs);
+  }
+
+  /** Ends a running task now as `completed`, as if its processing had finished. */
+  complete(id: string): MockTask {
+    const task = this.#running(id, "complete");
+    task.ended = { at: this.#seen(task), status: "completed", progress: 100 };
+    return task;
+  }
+
+  /**
+   * Ends a running task now as `failed` with `error` (a business code and message; the spec's example by default),
+   * keeping the progress it had reached.
+   */
+  fail(id: string, error: Partial<TaskFailure> = {}): MockTask {
+    const task = this.#running(id, "fail");
+    const { progress } = this.phase(task);
+    for (const key of ["code", "message"] as const) {
+      if (error[key] !== undefined && (typeof error[key] !== "string" || error[key] === "")) {
+        throw new TransitionError(`fail: ${key} must be a non-empty string`, 400);
+      }
+    }
+    task.ended = {
+      at: this.#seen(task),
+      status: "failed",
+      progress,
+      error: { code: error.code ?? failedExample.error.code, message: error.message ?? failedExample.error.message },
+    };
+    return task;
+  }
+
+  /** Makes a completed task's result link expire now (the download answers 410). */
+  expire(id: string): MockTask {
+    const task = this.#known(id);
+    const { status } = this.phase(task);
+    if (status !== "completed") {
+      throw new TransitionError(`expire: task ${id} is ${status}; only a completed task has a result link`, 409);
+    }
+    task.expiredAt = Math.min(this.resultExpiresAt(task), this.#seen(task));
+    return task;
+  }
+
+  /**
+   * Moves a running task to `processing` at `progress` (1 to 99) now; it goes on from there at its pace. Progress
+   * never goes back, as in the API.
+   */
+  setProgress(id: string, progress: number): MockTask {
+    if (!Number.isInteger(progress) || progress < 1 || progress > 99) {
+      throw new TransitionError(
+        `progress must be an integer from 1 to 99 (got ${progress}); use complete to end the task`,
+        400,
+      );
+    }
+    const task = this.#running(id, "progress");
+    const current = this.phase(task).progress;
+    if (progress < current) {
+      throw new TransitionError(`progress: task ${id} is at ${current}; progress never goes back`, 409);
+    }
+    // Half a percent past the value, so the floor() of the computed progress reads exactly `progress`.
+    const fraction = (progress + 0.5) / 100;
+    task.pendingMs = this.#seen(task) - task.createdAt - task.processingMs * fraction;
+    if (task.failAt !== null && task.failAt <= fraction) task.failAt = Math.min(0.995, (fraction + 1) / 2);
+    return task;
+  }
+
+  #known(id: string): MockTask {
+    const task = this.#tasks.get(id);
+    if (!task) throw new TransitionError(`no task ${id}`, 404);
+    return task;
+  }
+
+  /** The task, if it has not reached a final state (the spec's lifecycle has no way back from one). */
+  #running(id: string, control: string): MockTask {
+    const task = this.#known(id);
+    const { status } = this.phase(task);
+    if (status === "completed" || status === "failed") {
+      throw new TransitionError(`${control}: task ${id} is already ${status}, a final state`, 409);
+    }
+    return task;
+  }
+
+  /** The clock time for this task, never earlier than a time it has already shown. */
+  #seen(task: MockTask): number {
+    task.latestSeen = Math.max(task.latestSeen, this.clock.now());
+    return task.latestSeen;
   }
 
   /** The create response for a new task (the spec's `VideoGenerationResponse`). */
@@ -274,7 +398,7 @@ export class MockEngine {
       case "completed":
         return { ...base, results: [this.resultUrl(task, baseUrl)], task_info: { can_cancel: false } };
       case "failed":
-        return { ...base, error: { ...failedExample.error }, task_info: { can_cancel: false } };
+        return { ...base, error: { ...(task.ended?.error ?? failedExample.error) }, task_info: { can_cancel: false } };
     }
   }
 

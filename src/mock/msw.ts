@@ -10,21 +10,12 @@
  * server.listen();
  */
 import { HttpResponse, http, type RequestHandler } from "msw";
-import { operations } from "../../generated/operations.js";
-import type { components } from "../../generated/schema.js";
 import { SPEC_SERVER_URL } from "../../generated/spec-meta.js";
-import { MockApi, type MockApiOptions, type MockReply } from "./api.js";
-import {
-  type MockEngine,
-  RESULT_PATH_PREFIX,
-  type TaskDetail,
-  type VideoGenerationRequest,
-  type VideoGenerationResponse,
-} from "./engine.js";
+import { MockApi, type MockApiOptions, type MockControls } from "./api.js";
+import type { MockEngine } from "./engine.js";
+import { MAX_BODY_BYTES, type MockReply, tooLarge } from "./reply.js";
+import { newRequestId, REQUEST_ID_HEADER, ROUTES } from "./routes.js";
 import { replyToResponse } from "./web.js";
-
-type ErrorResponse = components["schemas"]["ErrorResponse"];
-type TaskQueryErrorResponse = components["schemas"]["TaskQueryErrorResponse"];
 
 /** Options of {@link createMockHandlers}: the API's, plus the base URL to intercept. */
 export interface MockHandlersOptions extends Omit<MockApiOptions, "baseUrl"> {
@@ -35,8 +26,12 @@ export interface MockHandlersOptions extends Omit<MockApiOptions, "baseUrl"> {
   baseUrl?: string;
 }
 
-/** The handlers, and the API behind them (to read tasks, reset between tests, or stop callbacks). */
-export interface MockHandlers {
+/**
+ * The handlers, the API behind them (to read tasks, reset between tests, or stop callbacks), and the controls a test
+ * drives the mock with: `mock.complete(id)`, `mock.fail(id, { code, message })`, `mock.expire(id)`,
+ * `mock.setProgress(id, 40)`, `mock.pause()`, `mock.advance(60_000)`, `mock.setSpeed(100)`, `mock.setScenario(name)`.
+ */
+export interface MockHandlers extends MockControls {
   /** Pass to `setupServer(...handlers)` or `setupWorker(...handlers)`. */
   handlers: RequestHandler[];
   /** The API (admin snapshot, reset, sweep, close). */
@@ -46,67 +41,61 @@ export interface MockHandlers {
 }
 
 /** The response for a reply; `reset` is a network error, `hang` waits until the request is aborted. */
-async function toResponse<T extends object>(reply: MockReply, request: Request): Promise<HttpResponse<T>> {
-  let response: Response;
-  if (reply.kind === "reset") {
-    response = HttpResponse.error();
-  } else if (reply.kind === "hang") {
+async function toResponse(reply: MockReply, request: Request): Promise<Response> {
+  if (reply.kind === "reset") return HttpResponse.error();
+  if (reply.kind === "hang") {
     // No timer (msw's delay("infinite") holds one): the promise ends only when the caller aborts.
     await new Promise<void>((resolve) => {
       if (request.signal.aborted) resolve();
       request.signal.addEventListener("abort", () => resolve(), { once: true });
     });
-    response = HttpResponse.error();
-  } else {
-    response = replyToResponse(reply);
-    if (response.type !== "error")
-      response.headers.set("x-request-id", `req_${crypto.randomUUID().replaceAll("-", "")}`);
+    return HttpResponse.error();
   }
-  // msw types a handler's answer by its JSON body; a web Response carries the same body (or a deliberate fault).
-  return response as HttpResponse<T>;
+  const response = replyToResponse(reply);
+  if (!response.headers.has(REQUEST_ID_HEADER)) response.headers.set(REQUEST_ID_HEADER, newRequestId());
+  return response;
 }
 
-function input(request: Request) {
-  return { authorization: request.headers.get("authorization"), prefer: request.headers.get("prefer") };
-}
+const METHODS = { GET: http.get, HEAD: http.head, POST: http.post } as const;
 
 /**
- * Builds MSW handlers for every operation in the spec (`POST /v1/videos/generations`, `GET /v1/tasks/{task_id}`),
- * the result files and the admin endpoints, under `baseUrl`. Scenarios work as on the server (`Prefer:
- * scenario=NAME` or `scenario`); `reset` answers with a network error, `hang` never answers until aborted.
+ * Builds MSW handlers for every route of the mock (routes.ts: `POST /v1/videos/generations`,
+ * `GET /v1/tasks/{task_id}`, the result files, the admin endpoints and controls) under `baseUrl`. Scenarios work as
+ * on the server (`Prefer: scenario=NAME` or `scenario`); `reset` answers with a network error, `hang` never answers
+ * until aborted.
  */
 export function createMockHandlers(options: MockHandlersOptions = {}): MockHandlers {
   const baseUrl = (options.baseUrl ?? SPEC_SERVER_URL).replace(/\/+$/, "");
   const api = new MockApi({ ...options, baseUrl });
-  const taskPath = operations.getTaskDetail.path.replace("{task_id}", ":task_id");
-
-  const handlers = [
-    http.post<Record<string, never>, VideoGenerationRequest, VideoGenerationResponse | ErrorResponse>(
-      `${baseUrl}${operations.createVideoGeneration.path}`,
-      async ({ request }) => toResponse(api.create({ ...input(request), bodyText: await request.text() }), request),
+  const handlers = ROUTES.flatMap((route) =>
+    route.methods.map((method) =>
+      METHODS[method](`${baseUrl}${route.path}`, async ({ request, params }) => {
+        const text = method === "POST" ? await request.text() : "";
+        if (new TextEncoder().encode(text).length > MAX_BODY_BYTES) return toResponse(tooLarge(), request);
+        const reply = await route.handle(api, {
+          params: params as Record<string, string>,
+          header: (name) => request.headers.get(name),
+          text: async () => text,
+          url: new URL(request.url),
+          base: baseUrl,
+          method,
+        });
+        return toResponse(reply, request);
+      }),
     ),
-    http.get<{ task_id: string }, never, TaskDetail | TaskQueryErrorResponse | ErrorResponse>(
-      `${baseUrl}${taskPath}`,
-      ({ request, params }) => toResponse(api.getTask({ ...input(request), taskId: params.task_id }), request),
-    ),
-    ...(["get", "head"] as const).map((method) =>
-      http[method]<{ file: string }>(`${baseUrl}${RESULT_PATH_PREFIX}:file`, ({ request, params }) =>
-        toResponse(
-          api.result({
-            file: params.file,
-            range: request.headers.get("range"),
-            prefer: request.headers.get("prefer"),
-            head: method === "head",
-          }),
-          request,
-        ),
-      ),
-    ),
-    http.get(`${baseUrl}/__mock/tasks`, () => HttpResponse.json(api.snapshot())),
-    http.post(`${baseUrl}/__mock/reset`, () => {
-      api.reset();
-      return HttpResponse.json({ reset: true });
-    }),
-  ];
-  return { handlers, api, engine: api.engine };
+  );
+  return {
+    handlers,
+    api,
+    engine: api.engine,
+    complete: (id) => api.complete(id),
+    fail: (id, error) => api.fail(id, error),
+    expire: (id) => api.expire(id),
+    setProgress: (id, progress) => api.setProgress(id, progress),
+    pause: () => api.pause(),
+    resume: () => api.resume(),
+    advance: (ms) => api.advance(ms),
+    setSpeed: (speed) => api.setSpeed(speed),
+    setScenario: (name) => api.setScenario(name),
+  };
 }

@@ -7,7 +7,8 @@ import { createAdaptorServer } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context } from "hono";
 import { MockApi, type MockApiOptions } from "./api.js";
-import { createMockApp, REQUEST_ID_HEADER } from "./app.js";
+import { createMockApp, type MockAppOptions, REQUEST_ID_HEADER } from "./app.js";
+import { addressCheckingFetch, type ResolveAll } from "./callback-fetch.js";
 import type { MockEngine } from "./engine.js";
 
 /** Default port of `npm run mock` (Prism's too, so tools pointed at one reach the other). */
@@ -17,8 +18,13 @@ export const DEFAULT_HOST = "127.0.0.1";
 /** Listen backlog (Node's default is 511). */
 const LISTEN_BACKLOG = 4096;
 
-/** Options of {@link startMockServer}: where to listen, plus every {@link MockApiOptions} option. */
-export interface MockServerOptions extends MockApiOptions {
+/** Options of {@link startMockServer}: where to listen, plus every {@link MockApiOptions} and {@link MockAppOptions} one. */
+export interface MockServerOptions extends MockApiOptions, MockAppOptions {
+  /**
+   * How callback hosts are resolved before the connection (tests map a name to an address); the address the
+   * callback connects to is checked like a literal one. Ignored when `callbackFetch` is given. @default dns.lookup
+   */
+  callbackResolve?: ResolveAll;
   /** Port to listen on; 0 picks a free one. @default 4010 */
   port?: number;
   /** Interface to listen on. @default "127.0.0.1" */
@@ -58,44 +64,56 @@ function urlHost(host: string): string {
  */
 export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
   const host = options.host ?? DEFAULT_HOST;
-  const api = new MockApi(options);
+  const api = new MockApi({
+    ...options,
+    callbackFetch:
+      options.callbackFetch ??
+      addressCheckingFetch({
+        allowLoopback: options.allowLoopbackCallbacks ?? false,
+        ...(options.callbackResolve ? { resolve: options.callbackResolve } : {}),
+      }),
+  });
   const hanging = new Set<() => void>();
 
   const bindings = (c: Context) => (c.env ?? {}) as NodeBindings;
   // Tells @hono/node-server that the handler has dealt with the socket itself (a fresh copy: middleware adds headers).
   const alreadySent = () => new Response(null, { headers: RESPONSE_ALREADY_SENT.headers });
-  const app = createMockApp(api, {
-    reset(c) {
-      bindings(c).incoming?.socket.destroy();
-      return alreadySent();
+  const app = createMockApp(
+    api,
+    {
+      reset(c) {
+        bindings(c).incoming?.socket.destroy();
+        return alreadySent();
+      },
+      truncate(c, reply) {
+        const { outgoing } = bindings(c);
+        if (!outgoing || !reply.body) return new Response(null, { status: 500 });
+        outgoing.writeHead(reply.status, {
+          ...reply.headers,
+          "access-control-allow-origin": "*",
+          "access-control-expose-headers": "Content-Length, Content-Range, Accept-Ranges",
+          [REQUEST_ID_HEADER]: String(c.get("requestId") ?? ""),
+        });
+        outgoing.write(reply.body.subarray(0, Math.floor(reply.body.length / 2)), () => outgoing.destroy());
+        return alreadySent();
+      },
+      hang(c) {
+        const { incoming, outgoing } = bindings(c);
+        return new Promise<Response>((resolve) => {
+          const finish = () => {
+            hanging.delete(finish);
+            outgoing?.off("close", finish);
+            incoming?.socket.destroy();
+            resolve(alreadySent());
+          };
+          hanging.add(finish);
+          // The response is never written, so "close" means the client (or the server's shutdown) ended it.
+          outgoing?.once("close", finish);
+        });
+      },
     },
-    truncate(c, reply) {
-      const { outgoing } = bindings(c);
-      if (!outgoing || !reply.body) return new Response(null, { status: 500 });
-      outgoing.writeHead(reply.status, {
-        ...reply.headers,
-        "access-control-allow-origin": "*",
-        "access-control-expose-headers": "Content-Length, Content-Range, Accept-Ranges",
-        [REQUEST_ID_HEADER]: String(c.get("requestId") ?? ""),
-      });
-      outgoing.write(reply.body.subarray(0, Math.floor(reply.body.length / 2)), () => outgoing.destroy());
-      return alreadySent();
-    },
-    hang(c) {
-      const { incoming, outgoing } = bindings(c);
-      return new Promise<Response>((resolve) => {
-        const finish = () => {
-          hanging.delete(finish);
-          outgoing?.off("close", finish);
-          incoming?.socket.destroy();
-          resolve(alreadySent());
-        };
-        hanging.add(finish);
-        // The response is never written, so "close" means the client (or the server's shutdown) ended it.
-        outgoing?.once("close", finish);
-      });
-    },
-  });
+    options.adminOrigins ? { adminOrigins: options.adminOrigins } : {},
+  );
 
   const server = createAdaptorServer({ fetch: app.fetch, hostname: host }) as Server;
   await new Promise<void>((resolve, reject) => {

@@ -2,10 +2,13 @@
  * Turning a {@link MockReply} into a web-standard `Response`, shared by the Hono server and the MSW handlers. The
  * faults that have no response (`reset`, `hang`) are the transports' own business.
  */
-import type { MockReply } from "./api.js";
+import type { MockReply } from "./reply.js";
 
 /** The JSON content type the spec's responses use. */
 export const JSON_TYPE = "application/json";
+
+/** Statuses whose response has no body (the Fetch standard's null body statuses). */
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
 
 /**
  * A body that sends its first half and then fails, as a connection dropped mid-download does: the client sees the
@@ -30,6 +33,11 @@ export function replyToResponse(reply: Exclude<MockReply, { kind: "reset" } | { 
       return new Response(JSON.stringify(reply.body), {
         status: reply.status,
         headers: { "content-type": JSON_TYPE, ...reply.headers },
+      });
+    case "raw":
+      return new Response(NULL_BODY_STATUSES.has(reply.status) ? null : reply.text, {
+        status: reply.status,
+        headers: reply.headers,
       });
     case "malformed":
       return new Response(reply.text, { status: 200, headers: { "content-type": JSON_TYPE } });

@@ -9,13 +9,18 @@ import { EXAMPLE_REQUEST, expectValid, FakeClock, headers } from "./helpers.js";
 
 /** A local callback receiver: records each request and answers with the next planned status (then 200). */
 class Sink {
-  received: { method: string; contentType: string | undefined; body: unknown }[] = [];
+  received: { method: string; url: string; contentType: string | undefined; body: unknown }[] = [];
+  /** TCP connections accepted, whether or not a request followed. */
+  connections = 0;
   plan: (number | "hang")[] = [];
   #server: Server = createServer((req, res) => this.#handle(req, res));
   #waiters: (() => void)[] = [];
   url = "";
 
   async start(): Promise<void> {
+    this.#server.on("connection", () => {
+      this.connections += 1;
+    });
     await new Promise<void>((resolve) => this.#server.listen(0, "127.0.0.1", resolve));
     this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/hooks/kling`;
   }
@@ -38,6 +43,7 @@ class Sink {
     req.on("end", () => {
       this.received.push({
         method: req.method ?? "",
+        url: req.url ?? "",
         contentType: req.headers["content-type"],
         body: JSON.parse(text),
       });
@@ -183,6 +189,66 @@ describe("callbacks", () => {
     server.api.sweep();
     await server.api.idle();
     expect(sink.received).toEqual([]);
+  });
+});
+
+describe("callback addresses (checked where the connection goes)", () => {
+  /** A receiver URL whose name the test's resolver maps to `address`. */
+  const named = (path = "/hooks/kling") => `https://hooks.example.test:${new URL(sink.url).port}${path}`;
+  const resolveTo = (address: string) => async () => [{ address, family: address.includes(":") ? 6 : 4 }];
+
+  it("refuses a public name that resolves to loopback, without connecting (like a line in /etc/hosts)", async () => {
+    const clock = new FakeClock();
+    const server = await start({ clock, allowLoopbackCallbacks: false, callbackResolve: resolveTo("127.0.0.1") });
+    const res = await fetch(`${server.url}/v1/videos/generations`, {
+      method: "POST",
+      headers: headers(),
+      body: JSON.stringify({ ...EXAMPLE_REQUEST, callback_url: named() }),
+    });
+    expect(res.status).toBe(200); // the URL itself names no internal host
+    const id = ((await res.json()) as VideoGenerationResponse).id;
+    const before = sink.connections;
+    clock.advance(10 * 60 * 1000);
+    server.api.sweep();
+    await server.api.idle();
+    const state = await callbackOf(server, id);
+    expect(state?.state).toBe("failed");
+    expect(state?.attempts[0]?.error).toMatch(/CallbackAddressError: .*internal address \(127\.0\.0\.1\)/);
+    expect(sink.connections).toBe(before);
+  });
+
+  it("refuses a private address even when loopback receivers are allowed", async () => {
+    const clock = new FakeClock();
+    const server = await start({ clock, callbackResolve: resolveTo("10.1.2.3") });
+    const id = await createWithCallback(server); // the sink's own loopback URL: allowed
+    await fetch(`${server.url}/v1/videos/generations`, {
+      method: "POST",
+      headers: headers(),
+      body: JSON.stringify({ ...EXAMPLE_REQUEST, callback_url: named() }),
+    });
+    clock.advance(10 * 60 * 1000);
+    server.api.sweep();
+    await server.api.idle();
+    expect((await callbackOf(server, id))?.state).toBe("delivered");
+    const other = server.engine.tasks().find((t) => t.id !== id);
+    const refused = await callbackOf(server, other?.id ?? "");
+    expect(refused?.attempts.map((a) => a.error)).toEqual(Array(4).fill(expect.stringMatching(/10\.1\.2\.3/)));
+  });
+
+  it("keeps the callback URL's query string (jobs add ?kling_job=<id> to reconcile a lost create)", async () => {
+    const clock = new FakeClock();
+    const server = await start({ clock });
+    const url = `${sink.url}?kling_job=job-123&tenant=a%20b`;
+    const res = await fetch(`${server.url}/v1/videos/generations`, {
+      method: "POST",
+      headers: headers(),
+      body: JSON.stringify({ ...EXAMPLE_REQUEST, callback_url: url }),
+    });
+    expect(res.status).toBe(200);
+    clock.advance(10 * 60 * 1000);
+    server.api.sweep();
+    await server.api.idle();
+    expect(sink.received.map((r) => r.url)).toEqual(["/hooks/kling?kling_job=job-123&tenant=a%20b"]);
   });
 });
 

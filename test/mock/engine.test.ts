@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { operations } from "../../generated/operations.js";
 import { validateTaskDetail, validateVideoGenerationResponse } from "../../generated/validators.js";
-import { createRng, MockEngine, SLOW_FACTOR } from "../../src/mock/engine.js";
+import { createRng, MockEngine, SLOW_FACTOR, TransitionError } from "../../src/mock/engine.js";
 import { EXAMPLE_REQUEST, expectValid, FakeClock } from "./helpers.js";
 
 const request = EXAMPLE_REQUEST;
@@ -195,5 +195,130 @@ describe("MockEngine seeding", () => {
   it("rejects a speed that is not a positive number", () => {
     expect(() => new MockEngine({ speed: 0 })).toThrow(/speed/);
     expect(() => new MockEngine({ speed: Number.NaN })).toThrow(/speed/);
+  });
+});
+
+describe("MockEngine controls (fake clock)", () => {
+  const failed = operations.getTaskDetail.responses["200"].body.examples.video_failed.error;
+
+  function refusal(run: () => unknown): { status: number; message: string } {
+    try {
+      run();
+    } catch (error) {
+      if (error instanceof TransitionError) return { status: error.status, message: error.message };
+      throw error;
+    }
+    throw new Error("the control was not refused");
+  }
+
+  it("complete ends a pending task at once, with a result link, and it stays completed", () => {
+    const { clock, engine: e } = engine();
+    const task = e.create(request);
+    e.complete(task.id);
+    expect(e.terminalAt(task)).toBe(clock.ms);
+    const detail = e.detail(task);
+    expectValid(validateTaskDetail, detail);
+    expect(detail).toMatchObject({ status: "completed", progress: 100, results: [e.resultUrl(task)] });
+    expect(e.resultState(task.id)).toEqual({ kind: "ready", expiresAt: clock.ms + e.resultTtlMs });
+    clock.advance(10 * 60_000);
+    expect(e.detail(task).status).toBe("completed");
+  });
+
+  it("fail ends a running task with the business code and message given, keeping its progress", () => {
+    const { clock, engine: e } = engine();
+    const task = e.create(request);
+    clock.ms = task.createdAt + task.pendingMs + task.processingMs * 0.4;
+    e.fail(task.id, { code: "content_policy_violation", message: "The prompt was refused" });
+    const detail = e.detail(task);
+    expectValid(validateTaskDetail, detail);
+    expect(detail).toMatchObject({
+      status: "failed",
+      progress: 40,
+      error: { code: "content_policy_violation", message: "The prompt was refused" },
+    });
+    expect(e.resultState(task.id)).toEqual({ kind: "not-ready", status: "failed" });
+  });
+
+  it("fail without a reason uses the spec's example error, and refuses an empty code", () => {
+    const { engine: e } = engine();
+    const task = e.create(request);
+    expect(refusal(() => e.fail(task.id, { code: "" }))).toMatchObject({ status: 400 });
+    e.fail(task.id);
+    expect(e.detail(task).error).toEqual(failed);
+  });
+
+  it("a final state refuses every further transition (409), naming the state", () => {
+    const { clock, engine: e } = engine();
+    const done = e.create(request);
+    clock.ms = e.terminalAt(done); // completed on its own
+    for (const run of [() => e.complete(done.id), () => e.fail(done.id), () => e.setProgress(done.id, 50)]) {
+      expect(refusal(run)).toEqual({ status: 409, message: expect.stringContaining("already completed") });
+    }
+    const failedTask = e.create(request);
+    e.fail(failedTask.id);
+    expect(refusal(() => e.complete(failedTask.id))).toEqual({
+      status: 409,
+      message: expect.stringContaining("already failed"),
+    });
+    expect(e.detail(failedTask).status).toBe("failed");
+  });
+
+  it("an unknown task is a 404", () => {
+    const { engine: e } = engine();
+    expect(refusal(() => e.complete("task-unified-1-nothere"))).toMatchObject({ status: 404 });
+  });
+
+  it("progress moves a task to processing at that value, it goes on from there, and never goes back", () => {
+    const { clock, engine: e } = engine();
+    const task = e.create(request);
+    e.setProgress(task.id, 60);
+    expect(e.detail(task)).toMatchObject({ status: "processing", progress: 60 });
+    clock.advance(task.processingMs * 0.1);
+    expect(e.detail(task).progress).toBe(70);
+    expect(refusal(() => e.setProgress(task.id, 30))).toMatchObject({ status: 409 });
+    for (const bad of [0, 100, 12.5, Number.NaN]) expect(refusal(() => e.setProgress(task.id, bad)).status).toBe(400);
+    clock.ms = e.terminalAt(task);
+    expect(e.detail(task).status).toBe("completed");
+  });
+
+  it("progress past a failing task's failure point moves the failure later, so it still fails", () => {
+    const { clock, engine: e } = engine();
+    const task = e.create(request, "fails");
+    e.setProgress(task.id, 95);
+    expect(e.detail(task)).toMatchObject({ status: "processing", progress: 95 });
+    clock.ms = e.terminalAt(task);
+    expect(e.detail(task).status).toBe("failed");
+  });
+
+  it("expire ends a completed task's link now (410 from then on), and refuses a task without a result", () => {
+    const { clock, engine: e } = engine();
+    const task = e.create(request);
+    expect(refusal(() => e.expire(task.id))).toMatchObject({ status: 409 });
+    e.complete(task.id);
+    e.expire(task.id);
+    expect(e.resultState(task.id)).toEqual({ kind: "expired", expiredAt: clock.ms });
+  });
+
+  it("pausing the clock stops tasks; advancing it moves them and expires links on the mock's time", () => {
+    const { clock, engine: e } = engine({ resultTtlMs: 60_000 });
+    const task = e.create(request);
+    e.clock.pause();
+    clock.advance(24 * 60 * 60_000); // the wall clock runs on, the mock's stands still
+    expect(e.detail(task).status).toBe("pending");
+    e.clock.advance(e.terminalAt(task) - e.clock.now());
+    expect(e.detail(task).status).toBe("completed");
+    e.clock.advance(60_000);
+    expect(e.resultState(task.id).kind).toBe("expired");
+  });
+
+  it("setSpeed speeds up running tasks from now on", () => {
+    const { clock, engine: e } = engine({ speed: 10 });
+    const task = e.create(request);
+    const wallToEnd = e.terminalAt(task) - clock.ms;
+    e.setSpeed(100);
+    expect(e.speed).toBe(100);
+    clock.advance(Math.ceil(wallToEnd / 10));
+    expect(e.detail(task).status).toBe("completed");
+    expect(() => e.setSpeed(0)).toThrow(TransitionError);
   });
 });

@@ -125,6 +125,46 @@ describe("MSW handlers (msw/node setupServer, plain fetch)", () => {
     expect(mock.engine.tasks()).toEqual([]);
   });
 
+  it("drives tasks and the clock from the returned object, and over the admin routes", async () => {
+    const created = (await (await post()).json()) as VideoGenerationResponse;
+    expect(mock.setProgress(created.id, 30)).toMatchObject({ status: "processing", progress: 30 });
+    const failed = await fetch(`${base}/__mock/tasks/${created.id}/fail`, {
+      method: "POST",
+      body: JSON.stringify({ code: "video_too_long", message: "Too long" }),
+    });
+    expect(await failed.json()).toMatchObject({ task: { status: "failed", progress: 30 } });
+    const detail = await expectSpecResponse(
+      "getTaskDetail",
+      await fetch(`${base}/v1/tasks/${created.id}`, { headers: headers() }),
+    );
+    expect(detail).toMatchObject({ status: "failed", error: { code: "video_too_long", message: "Too long" } });
+    expect(() => mock.complete(created.id)).toThrow(/already failed/);
+
+    const second = (await (await post()).json()) as VideoGenerationResponse;
+    mock.pause();
+    clock.advance(24 * 60 * 60 * 1000);
+    expect(mock.api.snapshot().tasks[1]).toMatchObject({ status: "pending" });
+    mock.complete(second.id);
+    mock.advance(60_000);
+    expect(mock.api.snapshot().tasks[1]).toMatchObject({
+      status: "completed",
+      resultExpiresInMs: 24 * 60 * 60 * 1000 - 60_000,
+    });
+    mock.expire(second.id);
+    const gone = await fetch(`${base}/__mock/results/${second.id}.mp4`);
+    expect(gone.status).toBe(410);
+    expect(mock.setSpeed(50)).toMatchObject({ paused: true, rate: 5 });
+    expect(mock.setScenario("server-error")).toBe("server-error");
+    expect((await post()).status).toBe(500);
+  });
+
+  it("refuses a body over the size limit with 413 in the API's error envelope", async () => {
+    const res = await post({}, { ...EXAMPLE_REQUEST, prompt: "x".repeat(1024 * 1024) });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: 413, type: "invalid_request_error" } });
+    expect(mock.engine.tasks()).toEqual([]);
+  });
+
   it("intercepts a custom base URL and points result links at it", async () => {
     const res = await fetch("http://api.example.test/apiv1/v1/videos/generations", {
       method: "POST",

@@ -1,15 +1,24 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { InvalidArgumentError } from "commander";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { parseDuration } from "../../src/mock/command.js";
 import { SCENARIOS } from "../../src/mock/scenarios.js";
 import { EXAMPLE_REQUEST, headers } from "./helpers.js";
 
 const ENTRY = fileURLToPath(new URL("../../src/mock/server-cli.ts", import.meta.url));
+const RECORDINGS = fileURLToPath(new URL("../../contract-tests/recordings", import.meta.url));
+
+/** Every process a test started: one a failed assertion left running is killed after the test. */
+const children = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  children.clear();
+});
 
 function run(args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
   const child = spawn(process.execPath, ["--import", "tsx", ENTRY, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
   let output = "";
   child.stdout?.on("data", (chunk) => {
     output += chunk;
@@ -23,13 +32,18 @@ function run(args: string[]): { child: ChildProcess; output: () => string; exit:
 
 describe("npm run mock (src/mock/server-cli.ts)", () => {
   it("prints its URL and an example request, serves, and stops cleanly on SIGTERM with a hanging request open", async () => {
-    const { child, output, exit } = run(["--port", "0", "--seed", "3", "--speed", "100", "--scenario", "happy"]);
+    const { child, output, exit } = run([
+      ...["--port", "0", "--seed", "3", "--speed", "100", "--scenario", "happy"],
+      ...["--replay", RECORDINGS],
+    ]);
     await expect
       .poll(() => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output())?.[1], { timeout: 20_000 })
       .toBeTruthy();
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output())?.[1] ?? "";
     expect(output()).toContain(`curl -s ${url}/v1/videos/generations`);
     expect(output()).toContain("seed 3");
+    expect(output()).toContain(`Control page: ${url}/__mock/`);
+    expect(output()).toMatch(/Replaying 2 recorded answers first/);
     const res = await fetch(`${url}/v1/videos/generations`, {
       method: "POST",
       headers: headers(),
@@ -60,6 +74,12 @@ describe("npm run mock (src/mock/server-cli.ts)", () => {
     expect(await exit).toBe(1);
     expect(output()).toMatch(/sunny.*Allowed choices are happy, slow/s);
   });
+});
+
+it("refuses a --replay folder with no recording in it as a usage error (exit 2)", async () => {
+  const { output, exit } = run(["--port", "0", "--replay", fileURLToPath(new URL(".", import.meta.url))]);
+  expect(await exit).toBe(2);
+  expect(output()).toMatch(/--replay .*: no recording in this folder/);
 });
 
 describe("parseDuration", () => {

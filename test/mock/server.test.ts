@@ -156,6 +156,41 @@ describe("startMockServer", () => {
     await server.close(); // idempotent
   });
 
+  it("answers 413 to a body over the limit streamed without Content-Length, and keeps serving", async () => {
+    const chunk = new Uint8Array(64 * 1024).fill(0x20);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // 4 MB at most: far past the 1 MiB limit, so the mock must stop reading rather than buffer it all.
+        if (sent >= 4 * 1024 * 1024) return controller.close();
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const res = await fetch(`${mock.url}/v1/videos/generations`, {
+      method: "POST",
+      headers: headers(),
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: 413, type: "invalid_request_error" } });
+    expect((await create()).status).toBe(200);
+  });
+
+  it("refuses admin requests from another origin's page, and does not reset for it", async () => {
+    await create();
+    const evil = { origin: "https://evil.example" };
+    const read = await fetch(`${mock.url}/__mock/tasks`, { headers: evil });
+    expect(read.status).toBe(403);
+    expect(read.headers.get("access-control-allow-origin")).toBeNull();
+    await read.body?.cancel();
+    const reset = await fetch(`${mock.url}/__mock/reset`, { method: "POST", headers: evil });
+    expect(reset.status).toBe(403);
+    await reset.body?.cancel();
+    expect((await admin()).tasks).toHaveLength(1);
+  });
+
   it("rejects when the port is taken", async () => {
     await expect(startMockServer({ port: mock.port })).rejects.toThrow(/EADDRINUSE/);
   });
