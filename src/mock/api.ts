@@ -6,6 +6,7 @@
  * delivery in callbacks.ts, the task lifecycle in engine.ts.
  */
 import { operations } from "../../generated/operations.js";
+import { TASK_ID_PREFIX } from "../../generated/spec-facts.js";
 import { checkCreateRequest, type RuleViolation } from "../rules.js";
 import { type CallbackAttempt, CallbackScheduler, isLoopbackHost, type Sleep } from "./callbacks.js";
 import type { ClockState } from "./clock.js";
@@ -261,7 +262,7 @@ export class MockApi implements MockControls {
   #getTask(input: MockRequestInput & { taskId: string }, scenario: ScenarioName): MockReply {
     const refused = this.#gate(input, scenario, "query");
     if (refused) return refused;
-    if (!input.taskId.startsWith("task-unified-")) return json(400, example(query["400"].body.example));
+    if (!input.taskId.startsWith(TASK_ID_PREFIX)) return json(400, example(query["400"].body.example));
     const task = this.engine.get(input.taskId);
     if (!task) {
       const body = example(query["404"].body.example);

@@ -4,6 +4,7 @@
  */
 import { operations } from "../../generated/operations.js";
 import type { components } from "../../generated/schema.js";
+import { TASK_ID_PREFIX } from "../../generated/spec-facts.js";
 import { type Clock, MockClock, systemClock } from "./clock.js";
 import { LIFECYCLE_SCENARIOS, type ScenarioName } from "./scenarios.js";
 
@@ -217,8 +218,8 @@ export class MockEngine {
     const failDraw = 0.1 + this.#rng() * 0.6;
     const lifecycle = LIFECYCLE_SCENARIOS.includes(scenario) ? scenario : "happy";
     const factor = lifecycle === "slow" ? SLOW_FACTOR : 1;
-    let id = `task-unified-${Math.floor(now / 1000)}-${suffix}`;
-    while (this.#tasks.has(id)) id = `task-unified-${Math.floor(now / 1000)}-${this.#randomId()}`;
+    let id = `${TASK_ID_PREFIX}${Math.floor(now / 1000)}-${suffix}`;
+    while (this.#tasks.has(id)) id = `${TASK_ID_PREFIX}${Math.floor(now / 1000)}-${this.#randomId()}`;
     const task: MockTask = {
       id,
       request,
