@@ -20,9 +20,12 @@ export {
   DEFAULT_DOWNLOAD_TIMEOUT_MS,
   DEFAULT_MAX_DOWNLOAD_BYTES,
   type DownloadBlobResult,
+  type DownloadResumeState,
   type DownloadStreamResult,
   downloadBlob,
   downloadStream,
+  EXPIRY_WARNING_MS,
+  type ResultDownloadOptions,
 } from "./download.js";
 // errors.ts
 export {
