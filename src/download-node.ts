@@ -14,7 +14,7 @@ import { link, lstat, readdir, rename, stat, unlink } from "node:fs/promises";
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import path from "node:path";
-import { Readable, Transform, type Writable } from "node:stream";
+import { Readable, type Writable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import zlib from "node:zlib";
 import {
@@ -262,37 +262,47 @@ function fetchFileTransport(doFetch: typeof fetch): Transport<Readable> {
 }
 
 /**
- * Pipes the body through the counter into the part file. Unlike `pipeline`, a failing body (cut off, reset, aborted)
- * does not throw away what already arrived: the counter is ended so every received byte reaches the file, and a
- * resume asks only for the rest. A failing counter (too large) or file destroys everything.
+ * Pipes the body into the part file, calling `count` for each chunk (it throws to stop: too large). Unlike
+ * `pipeline`, a failing body (cut off, reset, aborted) does not throw away the file's write buffer: the file is
+ * ended, so every chunk already handed to it is written and a resume asks only for the rest. A failing count or
+ * file destroys everything. No Transform in between: one stream hop less keeps this at node:http's own cost.
  */
-function writeBody(body: Readable, counter: Transform, out: Writable, signal: AbortSignal): Promise<void> {
+function writeBody(body: Readable, count: (chunk: Buffer) => void, out: Writable, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     let failure: { error: unknown } | undefined;
+    let settled = false;
     const onAbort = () => body.destroy(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
     const settle = () => {
+      if (settled) return;
+      settled = true;
       signal.removeEventListener("abort", onAbort);
       if (failure) reject(failure.error);
       else resolve();
     };
+    const fail = (error: unknown) => {
+      failure ??= { error };
+      body.destroy();
+      out.destroy();
+      settle();
+    };
     body.once("error", (error) => {
       failure ??= { error };
-      body.unpipe(counter);
-      counter.end();
+      body.unpipe(out);
+      out.end();
     });
-    for (const stream of [counter, out]) {
-      stream.once("error", (error) => {
-        failure ??= { error };
-        body.destroy();
-        counter.destroy();
-        out.destroy();
-        settle();
-      });
-    }
+    out.once("error", fail);
     out.once("finish", settle);
+    body.on("data", (chunk: Buffer) => {
+      if (failure) return;
+      try {
+        count(chunk);
+      } catch (error) {
+        fail(error);
+      }
+    });
     if (signal.aborted) onAbort();
     else signal.addEventListener("abort", onAbort, { once: true });
-    body.pipe(counter).pipe(out);
+    body.pipe(out);
   });
 }
 
@@ -441,24 +451,16 @@ export async function downloadToFile(
     if (!append) await report(part, 0); // write-ahead: a store knows the part before it exists
     const tally = new ByteTally(url, maxBytes, opened.total, opened.offset, progress);
     call.bytes = tally.bytes;
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        try {
-          tally.add(chunk.length);
-          call.bytes = tally.bytes;
-        } catch (err) {
-          callback(err as Error);
-          return;
-        }
-        callback(null, chunk);
-      },
-    });
+    const count = (chunk: Buffer) => {
+      tally.add(chunk.length);
+      call.bytes = tally.bytes;
+    };
     // O_NOFOLLOW, and O_EXCL for a new part: a link planted at the part's name is never written through.
     const out = createWriteStream(part.path, { flags: partFlags(append, fresh) as unknown as string });
     out.once("error", (err) => {
       call.writeError = err;
     });
-    await writeBody(opened.body, counter, out, scope.signal);
+    await writeBody(opened.body, count, out, scope.signal);
     tally.finish();
     await moveIntoPlace(part.path, target, url);
     call.part = undefined;
