@@ -18,10 +18,14 @@ import { Readable, type Writable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import zlib from "node:zlib";
 import {
-  ByteTally,
-  checkExpiry,
+  DEFAULT_DOWNLOAD_RETRIES,
   DEFAULT_DOWNLOAD_TIMEOUT_MS,
   DEFAULT_MAX_DOWNLOAD_BYTES,
+  STALE_PART_MS,
+} from "./defaults.js";
+import {
+  ByteTally,
+  checkExpiry,
   type DownloadResumeState,
   fetchTransport,
   openResult,
@@ -31,17 +35,11 @@ import {
 } from "./download.js";
 import { APITimeoutError, APIUserAbortError, DownloadError, type KlingError } from "./errors.js";
 import { CallScope, sleep } from "./internal/scope.js";
-import { type AttemptOutcome, DEFAULT_MAX_RETRIES, planRetry } from "./retry.js";
+import { type AttemptOutcome, planRetry } from "./retry.js";
 import type { DownloadResult } from "./types.js";
 
-/** Retries of a failed download within one call (cut off, reset, 5xx), each resuming where the part ends. @default 2 */
-export const DEFAULT_DOWNLOAD_RETRIES = DEFAULT_MAX_RETRIES;
-/**
- * A destination's partial file untouched for this long belongs to no running download (one with the default
- * deadline would have ended), so a download to that destination deletes it unless it was passed as `resume`.
- * @default 900000 (15 minutes, {@link DEFAULT_DOWNLOAD_TIMEOUT_MS})
- */
-export const STALE_PART_MS = DEFAULT_DOWNLOAD_TIMEOUT_MS;
+export { DEFAULT_DOWNLOAD_RETRIES, STALE_PART_MS };
+
 /** The longest file name {@link safeFileName} returns, in UTF-8 bytes: room for the partial file's affixes. */
 const MAX_NAME_BYTES = 200;
 const PART_SUFFIX = /^[0-9a-f]{12}\.part$/;

@@ -5,19 +5,19 @@
  * streaming-to-file variant, with its own node:http transport and resume, is in download-node.ts, loaded only when
  * used.
  */
+
+import {
+  DEFAULT_DOWNLOAD_TIMEOUT_MS,
+  DEFAULT_MAX_DOWNLOAD_BYTES,
+  MAX_DOWNLOAD_REDIRECTS,
+  RESULT_EXPIRY_WARNING_MS,
+} from "./defaults.js";
 import { DownloadError, KlingError } from "./errors.js";
 import { CallScope } from "./internal/scope.js";
 import type { Logger } from "./logger.js";
 import type { DownloadOptions, Task } from "./types.js";
 
-/** The largest result a download accepts unless `maxBytes` says otherwise. @default 2 GiB */
-export const DEFAULT_MAX_DOWNLOAD_BYTES = 2 * 1024 ** 3;
-/** A download's default total deadline. @default 900000 (15 minutes) */
-export const DEFAULT_DOWNLOAD_TIMEOUT_MS = 15 * 60_000;
-/** Redirect hops a download follows before giving up (fetch's own limit is 20). @default 10 */
-export const MAX_DOWNLOAD_REDIRECTS = 10;
-/** With less than this left before `expiresAt`, a download logs a warning. @default 3600000 (1 hour) */
-export const EXPIRY_WARNING_MS = 60 * 60_000;
+export { DEFAULT_DOWNLOAD_TIMEOUT_MS, DEFAULT_MAX_DOWNLOAD_BYTES };
 /** Why a result link stops working, and what to do (the API: "Generated video links are valid for 24 hours"). */
 export const EXPIRED_LINK_HINT =
   "result links are valid for 24 hours after the task completes, so this one has probably expired: " +
@@ -73,7 +73,7 @@ export interface ResultDownloadOptions extends DownloadOptions {
   /**
    * When the result link stops working, in ms since the epoch (a job's `resultExpiresAt`): past it the download
    * fails at once with `DownloadError` reason `expired` and sends nothing; with less than
-   * {@link EXPIRY_WARNING_MS} left it logs a warning. @default undefined (no check)
+   * {@link RESULT_EXPIRY_WARNING_MS} left it logs a warning. @default undefined (no check)
    */
   expiresAt?: number | undefined;
   /** Where the expiry warning and debug lines go. @default undefined (silent) */
@@ -129,7 +129,7 @@ function checkHop(from: URL, to: string, allowInsecure: boolean): URL {
 
 /**
  * Refuses a download whose link has expired (before anything is sent) and warns through `logger` when less than
- * {@link EXPIRY_WARNING_MS} is left.
+ * {@link RESULT_EXPIRY_WARNING_MS} is left.
  */
 export function checkExpiry(url: string, expiresAt: number | undefined, logger?: Logger, now = Date.now()): void {
   if (expiresAt === undefined) return;
@@ -144,7 +144,7 @@ export function checkExpiry(url: string, expiresAt: number | undefined, logger?:
       url,
     });
   }
-  if (left < EXPIRY_WARNING_MS) {
+  if (left < RESULT_EXPIRY_WARNING_MS) {
     logger?.warn(`Result link expires in ${Math.ceil(left / 60_000)} min (at ${at}): download it now`, { url });
   }
 }

@@ -24,7 +24,6 @@ export {
   type DownloadStreamResult,
   downloadBlob,
   downloadStream,
-  EXPIRY_WARNING_MS,
   type ResultDownloadOptions,
 } from "./download.js";
 // errors.ts

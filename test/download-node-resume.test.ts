@@ -17,7 +17,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DownloadError, type DownloadResumeState, downloadBlob, EXPIRY_WARNING_MS } from "../src/index.js";
+import { DownloadError, type DownloadResumeState, downloadBlob, RESULT_EXPIRY_WARNING_MS } from "../src/index.js";
 import { downloadToFile, type FileDownloadOptions, STALE_PART_MS } from "../src/node.js";
 import { recordingLogger } from "./support/fake-fetch.js";
 import { fileBytes, type ResultServer, startResultServer } from "./support/result-server.js";
@@ -218,7 +218,7 @@ describe("expiresAt", () => {
     await downloadToFile(url, path.join(dir, "i.mp4"), {
       allowInsecure: true,
       logger: later.logger,
-      expiresAt: Date.now() + EXPIRY_WARNING_MS + 60_000,
+      expiresAt: Date.now() + RESULT_EXPIRY_WARNING_MS + 60_000,
     });
     expect(later.lines.filter((l) => l.level === "warn")).toEqual([]);
   });
