@@ -28,20 +28,21 @@ import {
   checkExpiry,
   type DownloadResumeState,
   fetchTransport,
+  MAX_NAME_BYTES,
   openResult,
   type ResultDownloadOptions,
+  safeFileName,
   streamFailure,
   type Transport,
+  truncateBytes,
 } from "./download.js";
 import { APITimeoutError, APIUserAbortError, DownloadError, type KlingError } from "./errors.js";
 import { CallScope, sleep } from "./internal/scope.js";
 import { type AttemptOutcome, planRetry } from "./retry.js";
 import type { DownloadResult } from "./types.js";
 
-export { DEFAULT_DOWNLOAD_RETRIES, STALE_PART_MS };
+export { DEFAULT_DOWNLOAD_RETRIES, STALE_PART_MS, safeFileName };
 
-/** The longest file name {@link safeFileName} returns, in UTF-8 bytes: room for the partial file's affixes. */
-const MAX_NAME_BYTES = 200;
 const PART_SUFFIX = /^[0-9a-f]{12}\.part$/;
 /** Where a hard link cannot be made (FAT, some network file systems): fall back to rename. */
 const NO_LINK_CODES = ["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV", "EMLINK"];
@@ -62,36 +63,6 @@ export interface FileDownloadOptions extends ResultDownloadOptions {
   onResumeState?(state: DownloadResumeState | null): void | Promise<void>;
   /** Retries within this call after a cut-off body, a reset or a 5xx; each resumes the part. @default {@link DEFAULT_DOWNLOAD_RETRIES} */
   retries?: number | undefined;
-}
-
-function truncateBytes(text: string, max: number): string {
-  let out = text;
-  while (Buffer.byteLength(out) > max) out = Array.from(out).slice(0, -1).join("");
-  return out;
-}
-
-/**
- * A file name made from untrusted text (a task id the server chose, a URL's last segment) that stays inside the
- * folder it is joined to: path separators, control characters and the characters Windows forbids become `_`, leading
- * dots (`..`, hidden files) become `_`, trailing dots and spaces go, Windows device names (`CON`, `NUL`, ...) get a
- * `_` prefix, and it is cut to 200 UTF-8 bytes keeping its extension. Empty results give `fallback`.
- *
- * @example path.join(outDir, `${safeFileName(task.id)}.mp4`) // ".../../escaped" -> "__.._escaped.mp4", inside outDir
- */
-export function safeFileName(name: string, fallback = "result"): string {
-  let safe = name
-    .normalize("NFC")
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes
-    .replace(/[\\/:*?"<>|\u0000-\u001f\u007f]/g, "_")
-    .replace(/^\.+/, "_")
-    .replace(/[. ]+$/, "");
-  if (safe === "" || /^_*$/.test(safe)) return fallback;
-  if (/^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i.test(safe)) safe = `_${safe}`;
-  if (Buffer.byteLength(safe) > MAX_NAME_BYTES) {
-    const ext = /\.[A-Za-z0-9]{1,10}$/.exec(safe)?.[0] ?? "";
-    safe = truncateBytes(safe.slice(0, safe.length - ext.length), MAX_NAME_BYTES - ext.length) + ext;
-  }
-  return safe;
 }
 
 /** The file name a URL suggests (its last path segment, made safe by {@link safeFileName}), for a directory. */

@@ -85,6 +85,42 @@ export interface ResultDownloadOptions extends DownloadOptions {
   headers?: Record<string, string> | undefined;
 }
 
+/** The longest file name {@link safeFileName} returns, in UTF-8 bytes: room for the partial file's affixes. */
+export const MAX_NAME_BYTES = 200;
+
+const utf8Length = (text: string): number => new TextEncoder().encode(text).length;
+
+/** `text` cut (at a code point) to at most `max` UTF-8 bytes. */
+export function truncateBytes(text: string, max: number): string {
+  let out = text;
+  while (utf8Length(out) > max) out = Array.from(out).slice(0, -1).join("");
+  return out;
+}
+
+/**
+ * A file name made from untrusted text (a task id the server chose, a URL's last segment) that stays inside the
+ * folder it is joined to: path separators, control characters and the characters Windows forbids become `_`, leading
+ * dots (`..`, hidden files) become `_`, trailing dots and spaces go, Windows device names (`CON`, `NUL`, ...) get a
+ * `_` prefix, and it is cut to 200 UTF-8 bytes keeping its extension. Empty results give `fallback`.
+ *
+ * @example path.join(outDir, `${safeFileName(task.id)}.mp4`) // ".../../escaped" -> "__.._escaped.mp4", inside outDir
+ */
+export function safeFileName(name: string, fallback = "result"): string {
+  let safe = name
+    .normalize("NFC")
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes
+    .replace(/[\\/:*?"<>|\u0000-\u001f\u007f]/g, "_")
+    .replace(/^\.+/, "_")
+    .replace(/[. ]+$/, "");
+  if (safe === "" || /^_*$/.test(safe)) return fallback;
+  if (/^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i.test(safe)) safe = `_${safe}`;
+  if (utf8Length(safe) > MAX_NAME_BYTES) {
+    const ext = /\.[A-Za-z0-9]{1,10}$/.exec(safe)?.[0] ?? "";
+    safe = truncateBytes(safe.slice(0, safe.length - ext.length), MAX_NAME_BYTES - ext.length) + ext;
+  }
+  return safe;
+}
+
 /** The URL to download: the given string, or the task's `results[index]` (the task must be completed). */
 export function resolveResultUrl(taskOrUrl: Task | string, opts: Pick<DownloadOptions, "index"> = {}): string {
   if (typeof taskOrUrl === "string") return taskOrUrl;

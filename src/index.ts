@@ -25,6 +25,7 @@ export {
   downloadBlob,
   downloadStream,
   type ResultDownloadOptions,
+  safeFileName,
 } from "./download.js";
 // errors.ts
 export {
