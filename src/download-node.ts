@@ -219,14 +219,9 @@ function fetchFileTransport(doFetch: typeof fetch): Transport<Readable> {
   const inner = fetchTransport(doFetch);
   return async (url, headers, signal) => {
     const response = await inner(url, headers, signal);
-    const body = response.body;
-    return {
-      ...response,
-      body: body && Readable.fromWeb(body as NodeReadableStream<Uint8Array>),
-      discard: () => {
-        body?.cancel().catch(() => {});
-      },
-    };
+    // fromWeb locks the web stream, so releasing it goes through the Node stream (destroy cancels the reader).
+    const body = response.body && Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>);
+    return { ...response, body, discard: () => body?.destroy() };
   };
 }
 
