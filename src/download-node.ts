@@ -27,10 +27,10 @@ import {
   ByteTally,
   checkExpiry,
   type DownloadResumeState,
+  type FileDownloadOptions,
   fetchTransport,
   MAX_NAME_BYTES,
   openResult,
-  type ResultDownloadOptions,
   safeFileName,
   streamFailure,
   type Transport,
@@ -41,29 +41,11 @@ import { CallScope, sleep } from "./internal/scope.js";
 import { type AttemptOutcome, planRetry } from "./retry.js";
 import type { DownloadResult } from "./types.js";
 
-export { DEFAULT_DOWNLOAD_RETRIES, STALE_PART_MS, safeFileName };
+export { DEFAULT_DOWNLOAD_RETRIES, type FileDownloadOptions, STALE_PART_MS, safeFileName };
 
 const PART_SUFFIX = /^[0-9a-f]{12}\.part$/;
 /** Where a hard link cannot be made (FAT, some network file systems): fall back to rename. */
 const NO_LINK_CODES = ["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV", "EMLINK"];
-
-/** Options of {@link downloadToFile}. */
-export interface FileDownloadOptions extends ResultDownloadOptions {
-  /**
-   * Continue a cut-off download: the state a previous call reported (`onResumeState`, or `DownloadError.resumeState`).
-   * The part is used only if it is this destination's partial file and the server confirms the file did not change
-   * (`If-Range`); otherwise the download starts from zero. @default undefined
-   */
-  resume?: DownloadResumeState | undefined;
-  /**
-   * Called (and awaited) with the resume state before the partial file is created, again when a failure keeps it,
-   * and with `null` once nothing is left to resume (done, or the part deleted). A job stores it write-ahead, so a
-   * restart finds its part. @default undefined
-   */
-  onResumeState?(state: DownloadResumeState | null): void | Promise<void>;
-  /** Retries within this call after a cut-off body, a reset or a 5xx; each resumes the part. @default {@link DEFAULT_DOWNLOAD_RETRIES} */
-  retries?: number | undefined;
-}
 
 /** The file name a URL suggests (its last path segment, made safe by {@link safeFileName}), for a directory. */
 export function fileNameFromUrl(url: string): string {

@@ -121,6 +121,24 @@ export function safeFileName(name: string, fallback = "result"): string {
   return safe;
 }
 
+/** Options of `downloadToFile` (in the `./node` entry; `client.download` passes them on). */
+export interface FileDownloadOptions extends ResultDownloadOptions {
+  /**
+   * Continue a cut-off download: the state a previous call reported (`onResumeState`, or `DownloadError.resumeState`).
+   * The part is used only if it is this destination's partial file and the server confirms the file did not change
+   * (`If-Range`); otherwise the download starts from zero. @default undefined
+   */
+  resume?: DownloadResumeState | undefined;
+  /**
+   * Called (and awaited) with the resume state before the partial file is created, again when a failure keeps it,
+   * and with `null` once nothing is left to resume (done, or the part deleted). A job stores it write-ahead, so a
+   * restart finds its part. @default undefined
+   */
+  onResumeState?(state: DownloadResumeState | null): void | Promise<void>;
+  /** Retries within this call after a cut-off body, a reset or a 5xx; each resumes the part. @default {@link DEFAULT_DOWNLOAD_RETRIES} */
+  retries?: number | undefined;
+}
+
 /** The URL to download: the given string, or the task's `results[index]` (the task must be completed). */
 export function resolveResultUrl(taskOrUrl: Task | string, opts: Pick<DownloadOptions, "index"> = {}): string {
   if (typeof taskOrUrl === "string") return taskOrUrl;

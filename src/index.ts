@@ -24,6 +24,7 @@ export {
   type DownloadStreamResult,
   downloadBlob,
   downloadStream,
+  type FileDownloadOptions,
   type ResultDownloadOptions,
   safeFileName,
 } from "./download.js";
