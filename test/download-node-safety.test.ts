@@ -244,7 +244,7 @@ describe("safeFileName: names from ids and URLs stay inside their folder (item 1
           }
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 200 },
     );
   });
 
