@@ -10,6 +10,7 @@ import {
   type DownloadStreamResult,
   downloadBlob,
   downloadStream,
+  type FileDownloadOptions,
   resolveResultUrl,
 } from "./download.js";
 import { createEdit, followTask, getTask } from "./endpoints.js";
@@ -149,7 +150,11 @@ export class KlingClient {
    * temporary file renamed only when complete. Node, Bun and Deno only (it loads `node:fs` lazily); in a browser use
    * {@link KlingClient.downloadBlob}. `destination` may be a directory: the URL's file name is used.
    */
-  async download(taskOrUrl: Task | string, destination: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
+  async download(
+    taskOrUrl: Task | string,
+    destination: string,
+    opts: Omit<FileDownloadOptions, "fetch" | "logger"> = {},
+  ): Promise<DownloadResult> {
     const url = resolveResultUrl(taskOrUrl, opts);
     let mod: typeof import("./download-node.js");
     try {
@@ -159,9 +164,11 @@ export class KlingClient {
         cause,
       });
     }
+    // Without a fetch of the user's, Node's own http(s) transport (faster and lighter than fetch for big files).
+    const custom = this.#transport.customFetch;
     return mod.downloadToFile(url, destination, {
       ...opts,
-      fetch: this.#transport.fetch,
+      ...(custom ? { fetch: this.#transport.fetch } : {}),
       logger: this.#transport.log,
     });
   }

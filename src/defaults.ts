@@ -26,6 +26,20 @@ export const FIRST_UNKNOWN_POLL_MS = 2_000;
 /** How many failed polls in a row (each already retried by the request loop) end a wait. */
 export const MAX_CONSECUTIVE_POLL_ERRORS = 5;
 
+/** The largest result a download accepts unless `maxBytes` says otherwise, in bytes (2 GiB). */
+export const DEFAULT_MAX_DOWNLOAD_BYTES = 2 * 1024 ** 3;
+/** A download's default total deadline, retries included, in ms (15 minutes). */
+export const DEFAULT_DOWNLOAD_TIMEOUT_MS = 15 * 60_000;
+/** Retries of a failed file download within one call (cut off, reset, 5xx), each resuming the partial file. */
+export const DEFAULT_DOWNLOAD_RETRIES = DEFAULT_MAX_RETRIES;
+/** Redirect hops a download follows before giving up (fetch's own limit is 20). */
+export const MAX_DOWNLOAD_REDIRECTS = 10;
+/**
+ * A destination's partial file untouched this long belongs to no running download (one with the default deadline
+ * would have ended), so the next download to that destination deletes it, in ms.
+ */
+export const STALE_PART_MS = DEFAULT_DOWNLOAD_TIMEOUT_MS;
+
 /** How long a result link lives after the task completed, in ms (the task query page: 24 hours). */
 export const RESULT_TTL_MS = 24 * 60 * 60_000;
 /** Under this much time left on a result link, a download logs a warning, in ms. */

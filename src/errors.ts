@@ -7,6 +7,7 @@
  */
 import { ERROR_TITLES, type ErrorEnvelopeDetail } from "../generated/spec-facts.js";
 import type { ValidationIssue } from "../generated/validators/runtime.js";
+import type { DownloadResumeState } from "./download.js";
 import { serverHintMs } from "./internal/hints.js";
 import { createScrubber, type Scrubber } from "./internal/redact.js";
 import type { RuleViolation } from "./rules.js";
@@ -298,12 +299,15 @@ export type DownloadErrorReason =
   | "too-large"
   | "insecure"
   | "no-result"
+  | "empty"
   | "io";
 
 /**
- * A result download failed: an expired link (results live 24 hours), another HTTP error, no connection, a body
- * shorter than its `Content-Length`, a file over `maxBytes`, an `http://` URL without `allowInsecure`, a task without results, or a
- * file-system error. No partial file is left at the destination.
+ * A result download failed: an expired link (results live 24 hours, or `expiresAt` passed), another HTTP error, no
+ * connection, a body shorter than its `Content-Length`, a file over `maxBytes`, an `http://` URL without
+ * `allowInsecure`, a task without results, a result with no bytes (`empty`), or a file-system error (including a
+ * destination that exists and is not a regular file). The destination is never touched; when the bytes received so
+ * far can be resumed, `resumeState` says where they are.
  */
 export class DownloadError extends KlingError {
   override name = "DownloadError";
@@ -313,14 +317,22 @@ export class DownloadError extends KlingError {
   readonly status: number | undefined;
   /** The URL that was being downloaded. */
   readonly url: string | undefined;
+  /** Where the partial file kept for a later resume is (pass it back as `downloadToFile`'s `resume`), if any. */
+  resumeState: DownloadResumeState | undefined;
   constructor(
     message: string,
-    options: KlingErrorOptions & { reason: DownloadErrorReason; status?: number; url?: string },
+    options: KlingErrorOptions & {
+      reason: DownloadErrorReason;
+      status?: number;
+      url?: string;
+      resumeState?: DownloadResumeState;
+    },
   ) {
     super(message, options);
     this.reason = options.reason;
     this.status = options.status;
     this.url = options.url !== undefined && options.scrubber ? options.scrubber.text(options.url) : options.url;
+    this.resumeState = options.resumeState;
   }
 }
 

@@ -20,9 +20,13 @@ export {
   DEFAULT_DOWNLOAD_TIMEOUT_MS,
   DEFAULT_MAX_DOWNLOAD_BYTES,
   type DownloadBlobResult,
+  type DownloadResumeState,
   type DownloadStreamResult,
   downloadBlob,
   downloadStream,
+  type FileDownloadOptions,
+  type ResultDownloadOptions,
+  safeFileName,
 } from "./download.js";
 // errors.ts
 export {

@@ -19,9 +19,9 @@ import {
   DEFAULT_WAIT_TIMEOUT_MS,
   JOB_FORMAT_VERSION,
   MAX_CONSECUTIVE_POLL_ERRORS,
-  RESULT_EXPIRY_WARNING_MS,
   RESULT_TTL_MS,
 } from "./defaults.js";
+import { type DownloadResumeState, type FileDownloadOptions, safeFileName } from "./download.js";
 import { createBody, createEdit, followTask, getTask } from "./endpoints.js";
 import {
   APIError,
@@ -90,6 +90,8 @@ export interface JobSnapshot {
   destination?: string;
   /** What the download wrote. */
   download?: { path: string; bytes: number };
+  /** A download cut off part-way: its partial file, resumed by the next `job.download` to the same destination. */
+  partial?: { destination: string; state: DownloadResumeState };
   /** Why the job is `unknown`, `failed` or `expired`, and in which phase. */
   error?: { name: string; message: string; phase: JobPhase };
   /** The job this one resubmitted, and the job that resubmitted this one. */
@@ -500,7 +502,10 @@ export class Job {
    * `resultExpiresAt` it fails at once with `DownloadError` reason `expired` and sends nothing; under an hour left it
    * logs a warning. The job becomes `downloaded` (or `expired` when the host says the link is gone).
    */
-  async download(destination: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
+  async download(
+    destination: string,
+    opts: Omit<FileDownloadOptions, "fetch" | "logger" | "resume" | "onResumeState" | "expiresAt"> = {},
+  ): Promise<DownloadResult> {
     await this.#refresh();
     const s = this.#snap;
     if (s.state === "downloaded" && s.download && s.download.path === destination) {
@@ -513,29 +518,24 @@ export class Job {
         "download",
       );
     }
-    const now = Date.now();
-    const url = this.resultUrl;
-    if (s.resultExpiresAt !== undefined && now >= s.resultExpiresAt) {
-      await this._transition({
-        state: "expired",
-        error: { name: "DownloadError", message: "result link expired", phase: "download" },
-      });
-      throw tag(
-        new DownloadError(
-          `The result of job ${s.id} (task ${s.taskId}) expired at ${new Date(s.resultExpiresAt).toISOString()}: results live 24 hours; nothing was sent`,
-          { reason: "expired", ...(url ? { url } : {}) },
-        ),
-        this,
-        "download",
-      );
-    }
-    if (s.resultExpiresAt !== undefined && s.resultExpiresAt - now < RESULT_EXPIRY_WARNING_MS) {
-      this.#jobs.transport.log.warn(
-        `the result of job ${s.id} expires in ${Math.round((s.resultExpiresAt - now) / 60_000)} min (${new Date(s.resultExpiresAt).toISOString()})`,
-      );
-    }
     try {
-      const result = await this.#jobs.client.download(s.task as Task, destination, opts);
+      // The download checks the expiry (past it: reason expired, nothing sent; under an hour: a warning) and records
+      // its partial file in the job, so a cut-off download resumes from it, in this call or after a restart.
+      const resume = s.partial?.destination === destination ? s.partial.state : undefined;
+      const result = await this.#jobs.client.download(s.task as Task, destination, {
+        ...opts,
+        ...(s.resultExpiresAt !== undefined ? { expiresAt: s.resultExpiresAt } : {}),
+        ...(resume ? { resume } : {}),
+        onResumeState: async (state) => {
+          const { partial: _old, ...rest } = this.#snap;
+          if (state) await this._transition({ partial: { destination, state } });
+          else if (_old) {
+            const next = { ...rest, updatedAt: Date.now() } as JobSnapshot;
+            await this.#jobs.store.put(next);
+            this.#snap = next;
+          }
+        },
+      });
       await this._transition({ state: "downloaded", download: { path: result.path, bytes: result.bytes } });
       return result;
     } catch (err) {
@@ -552,7 +552,11 @@ export class Job {
 
 /** What `jobs` needs of the client: downloads. */
 interface DownloadingClient {
-  download(task: Task, destination: string, opts?: DownloadOptions): Promise<DownloadResult>;
+  download(
+    task: Task,
+    destination: string,
+    opts?: Omit<FileDownloadOptions, "fetch" | "logger">,
+  ): Promise<DownloadResult>;
 }
 
 /** `client.jobs`: submitting, restoring, listing and resuming durable jobs. */
@@ -730,7 +734,7 @@ export class Jobs {
           });
           const destination =
             job.toJSON().destination ??
-            (opts.downloadDir && job.taskId ? `${opts.downloadDir}/${job.taskId}.mp4` : undefined);
+            (opts.downloadDir && job.taskId ? `${opts.downloadDir}/${safeFileName(job.taskId)}.mp4` : undefined);
           if (destination && job.state === "completed") {
             await job.download(destination, { ...opts.download, ...(opts.signal ? { signal: opts.signal } : {}) });
           }

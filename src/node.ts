@@ -4,7 +4,14 @@
  */
 
 // download-node.ts
-export { downloadToFile, fileNameFromUrl } from "./download-node.js";
+export {
+  DEFAULT_DOWNLOAD_RETRIES,
+  downloadToFile,
+  type FileDownloadOptions,
+  fileNameFromUrl,
+  STALE_PART_MS,
+  safeFileName,
+} from "./download-node.js";
 // jobs-node.ts
 export { fileJobStore } from "./jobs-node.js";
 // webhooks-node.ts

@@ -116,6 +116,8 @@ export class Transport {
   readonly scrubber: Scrubber;
   /** The fetch every request uses, resolved per request (test tools may replace globalThis.fetch later). */
   readonly fetch: typeof fetch;
+  /** The `fetch` the user gave, if any (downloads to a file use Node's faster transport otherwise). */
+  readonly customFetch: typeof fetch | undefined;
   readonly #apiKey: string | undefined;
   readonly #api: Client<paths>;
 
@@ -129,6 +131,7 @@ export class Transport {
     this.validateResponses = options.validateResponses ?? true;
     this.retryUnsafe = options.retryUnsafe ?? false;
     const custom = options.fetch;
+    this.customFetch = custom;
     this.fetch = (input, init) => (custom ?? globalThis.fetch)(input, init);
     this.#api = createClient<paths>({ baseUrl: this.baseUrl, fetch: this.fetch });
     this.scrubber = createScrubber([this.#apiKey]);

@@ -82,7 +82,61 @@ describe("downloadBlob (browsers)", () => {
     expect(err.reason).toBe("too-large");
   });
 
-  it("refuses a redirect from https to http", async () => {
+  it("refuses a redirect from https to http before requesting it (redirects are followed by hand)", async () => {
+    const fake = scriptedFetch(
+      new Response(null, { status: 302, headers: { location: "http://cdn.example.com/out.mp4?sig=secret" } }),
+      bodyOf(10),
+    );
+    const err = (await downloadBlob(URL_OK, { fetch: fake.fetch, allowInsecure: true }).catch(
+      (e: unknown) => e,
+    )) as DownloadError;
+    expect(err.reason).toBe("insecure");
+    expect(err.message).toMatch(/redirect from https to http/);
+    expect(fake.requests.map((r) => [r.url, r.redirect])).toEqual([[URL_OK, "manual"]]);
+  });
+
+  it("follows a relative redirect, dropping credentials when it leaves the origin", async () => {
+    const fake = scriptedFetch(
+      new Response(null, { status: 301, headers: { location: "/moved/out.mp4" } }),
+      new Response(null, { status: 307, headers: { location: "https://other.example.net/out.mp4" } }),
+      bodyOf(10),
+    );
+    const result = await downloadBlob(URL_OK, { fetch: fake.fetch, headers: { Authorization: "Bearer t" } });
+    expect(result.bytes).toBe(10);
+    expect(fake.requests.map((r) => [r.url, r.headers.get("authorization")])).toEqual([
+      [URL_OK, "Bearer t"],
+      ["https://cdn.example.com/moved/out.mp4", "Bearer t"],
+      ["https://other.example.net/out.mp4", null],
+    ]);
+  });
+
+  it("in a browser (an opaque manual redirect) lets fetch follow, then checks where it ended", async () => {
+    const opaque = new Response(null, { status: 200 });
+    Object.defineProperty(opaque, "type", { value: "opaqueredirect" });
+    const downgraded = bodyOf(10);
+    Object.defineProperty(downgraded, "url", { value: "http://cdn.example.com/out.mp4" });
+    const fake = scriptedFetch(
+      () => opaque,
+      () => downgraded,
+    );
+    const err = (await downloadBlob(URL_OK, { fetch: fake.fetch }).catch((e: unknown) => e)) as DownloadError;
+    expect(err.reason).toBe("insecure");
+    expect(fake.requests.map((r) => r.redirect)).toEqual(["manual", "follow"]);
+  });
+
+  it.each([
+    ["an empty 200", () => bodyOf(0)],
+    ["a 204", () => new Response(null, { status: 204 })],
+    ["a 200 without Content-Length and no bytes", () => bodyOf(0, null)],
+  ])("refuses %s: a result with no bytes is a failure", async (_name, answer) => {
+    const err = (await downloadBlob(URL_OK, { fetch: scriptedFetch(answer).fetch }).catch(
+      (e: unknown) => e,
+    )) as DownloadError;
+    expect(err).toBeInstanceOf(DownloadError);
+    expect(err.reason).toBe("empty");
+  });
+
+  it("refuses a redirect from https to http reported after the fact by a fetch that follows on its own", async () => {
     const redirected = bodyOf(10);
     Object.defineProperty(redirected, "url", { value: "http://cdn.example.com/out.mp4" });
     const fake = scriptedFetch(() => redirected);
@@ -137,6 +191,19 @@ describe("downloadStream", () => {
     const result = await downloadStream(URL_OK, { fetch: scriptedFetch(bodyOf(5000, null)).fetch, maxBytes: 10 });
     const err = (await drain(result.stream).catch((e: unknown) => e)) as DownloadError;
     expect(err.reason).toBe("too-large");
+  });
+
+  it("errors the stream when the body is empty", async () => {
+    const result = await downloadStream(URL_OK, { fetch: scriptedFetch(bodyOf(0, null)).fetch });
+    const err = (await drain(result.stream).catch((e: unknown) => e)) as DownloadError;
+    expect(err.reason).toBe("empty");
+  });
+
+  it("refuses a link past expiresAt without a request", async () => {
+    const fake = scriptedFetch(bodyOf(10));
+    const err = await downloadStream(URL_OK, { fetch: fake.fetch, expiresAt: Date.now() - 1 }).catch((e: unknown) => e);
+    expect((err as DownloadError).reason).toBe("expired");
+    expect(fake.requests).toEqual([]);
   });
 
   it("refuses an expired link before returning a stream", async () => {

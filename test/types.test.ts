@@ -62,7 +62,8 @@ describe("public types", () => {
     expectTypeOf(client.tasks.wait).parameter(1).toEqualTypeOf<WaitOptions | undefined>();
     expectTypeOf(client.edits.createAndWait).returns.toEqualTypeOf<Promise<Task>>();
     expectTypeOf(client.download).parameter(0).toEqualTypeOf<Task | string>();
-    expectTypeOf(client.download).parameter(2).toEqualTypeOf<DownloadOptions | undefined>();
+    // Every DownloadOptions field still fits (issue 12 widened it with resume, expiresAt, headers, retries).
+    expectTypeOf<DownloadOptions>().toMatchTypeOf<NonNullable<Parameters<typeof client.download>[2]>>();
     expectTypeOf(client.download).returns.toEqualTypeOf<Promise<DownloadResult>>();
     expectTypeOf(client.downloadBlob).returns.toEqualTypeOf<Promise<DownloadBlobResult>>();
   });

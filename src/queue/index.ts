@@ -15,6 +15,7 @@
 import { type Job as BullJob, type ConnectionOptions, DelayedError, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { KlingClient } from "../client.js";
 import { DEFAULT_WAIT_TIMEOUT_MS } from "../defaults.js";
+import { safeFileName } from "../download.js";
 import { DownloadError, KlingError, RateLimitError, SubmitOutcomeUnknownError, TaskFailedError } from "../errors.js";
 import type { Job, JobSnapshot, JobState, JobStore } from "../jobs.js";
 import { createMayHaveBilled, isTransient, outcomeOf } from "../policy.js";
@@ -279,7 +280,7 @@ export function createEditWorker(options: EditWorkerOptions): EditWorker {
         }
         let result: EditJobResult = { state: job.state, ...(job.taskId ? { taskId: job.taskId } : {}) };
         if (job.state === "completed" && options.downloadDir) {
-          const file = `${options.downloadDir}/${safeName(job.taskId ?? job.id)}.mp4`;
+          const file = `${options.downloadDir}/${safeFileName(job.taskId ?? job.id)}.mp4`;
           const written = await job.download(file, options.download ?? {});
           result = { ...result, state: job.state, path: written.path, bytes: written.bytes };
         }
@@ -316,12 +317,6 @@ export function evenLimiter(limiter: { max: number; duration: number }): { max: 
     throw new KlingError(`limiter needs max >= 1 and duration > 0 (got ${limiter.max} per ${limiter.duration} ms)`);
   }
   return { max: 1, duration: Math.ceil((limiter.duration / limiter.max) * 1.1) };
-}
-
-/** A file name from a server-chosen id: letters, digits, `.`, `_`, `-` only, never a path. */
-function safeName(id: string): string {
-  const name = id.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "_");
-  return name.slice(0, 200) || "result";
 }
 
 /** Options of {@link handleQueueCallback}. */
