@@ -15,7 +15,7 @@
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { type Recording, readRecordings, recordingProblems } from "../contract-tests/lib/recordings.js";
+import { type Recording, readRecordings, recordingProblems } from "../src/verify/recordings.js";
 import {
   acceptedMarkdown,
   applyAcceptances,

@@ -9,7 +9,7 @@
  * coverage notes, what the spec documents that no recording showed.
  */
 import { fullFormats } from "ajv-formats/dist/formats.js";
-import type { Recording } from "../../contract-tests/lib/recordings.js";
+import type { Recording } from "../../src/verify/recordings.js";
 import { operations } from "../../generated/operations.js";
 import { type ValidationIssue, validators } from "../../generated/validators.js";
 import { code, type Finding, type Level, sortFindings, summarize } from "./findings.js";

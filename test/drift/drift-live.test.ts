@@ -2,7 +2,7 @@ import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Recording } from "../../contract-tests/lib/recordings.js";
+import type { Recording } from "../../src/verify/recordings.js";
 import { operations } from "../../generated/operations.js";
 import { analyzeRecordings } from "../../scripts/drift/live.js";
 import { loadSpec } from "../../scripts/drift/load.js";
