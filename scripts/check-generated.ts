@@ -8,7 +8,8 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { generate, ROOT } from "./generate.js";
+import { generate } from "./generate.js";
+import { ROOT } from "./paths.js";
 
 async function listFiles(dir: string): Promise<string[]> {
   try {

@@ -35,7 +35,7 @@ import {
 } from "./drift/findings.js";
 import { analyzeRecordings, DEFAULT_TARGET, type LiveDriftReport } from "./drift/live.js";
 import { loadSpec } from "./drift/load.js";
-import { ROOT, SPEC_PATH } from "./generate.js";
+import { ROOT, SPEC_PATH } from "./paths.js";
 
 /** The Markdown report. */
 export function renderLiveMarkdown(report: LiveDriftReport, failOn: FailOn, exitCode: number): string {

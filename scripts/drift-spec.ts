@@ -42,7 +42,7 @@ import {
 } from "./drift/findings.js";
 import { type LoadOptions, loadSpec } from "./drift/load.js";
 import { compareSpecs, type SpecDriftReport } from "./drift/spec-diff.js";
-import { ROOT, SPEC_PATH } from "./generate.js";
+import { ROOT, SPEC_PATH } from "./paths.js";
 
 /** The Markdown report: a header that says what was compared, then the findings by level. */
 export function renderSpecMarkdown(report: SpecDriftReport, failOn: FailOn, exitCode: number): string {

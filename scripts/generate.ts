@@ -11,7 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import ajv2020Module from "ajv/dist/2020.js";
@@ -20,9 +20,8 @@ import ajvFormatsModule from "ajv-formats";
 import { build } from "esbuild";
 import openapiTS, { astToString } from "openapi-typescript";
 import { parse } from "yaml";
+import { ROOT, SPEC_PATH } from "./paths.js";
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const SPEC_PATH = "spec/kling-o1-video-edit.yaml";
 const HEADER = `// generated from ${SPEC_PATH} by scripts/generate.ts - do not edit`;
 const SCHEMA_ID = "kling.json";
 /** OpenAPI keywords that are not JSON Schema; declared so ajv's strict mode still catches typos. */

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { parse } from "yaml";
-import { ROOT, SPEC_PATH } from "./generate.js";
+import { ROOT, SPEC_PATH } from "./paths.js";
 
 const run = promisify(execFile);
 const bin = (name: string) => join(ROOT, "node_modules", ".bin", name);
