@@ -143,7 +143,7 @@ export async function probeAuth(
   const probe = new Probe(target, `${operationId} with ${kind === "missing" ? "no" : "an invalid"} token`);
   const auth = kind === "missing" ? "none" : { bearer: INVALID_TOKEN };
   const exchange = await probe.send(operationId, { ...requestFor(operationId), auth });
-  probe.evaluate("auth-enforced");
+  if (exchange) probe.evaluate("auth-enforced");
   if (exchange) probe.violate(...expectStatus(exchange, [401], `${kind} token`, "auth-enforced"));
   return probe.result;
 }
@@ -165,8 +165,8 @@ export async function probeBadRequest(
     throw new Error(`bad-request case "${testCase.name}" no longer breaks ${testCase.rule}: fix the case`);
   }
   const exchange = await probe.send(CREATE, { body: testCase.body });
-  probe.evaluate("invalid-bodies-rejected");
   if (!exchange) return probe.result;
+  probe.evaluate("invalid-bodies-rejected");
   probe.violate(...expectStatus(exchange, [400], `a body breaking ${testCase.rule}`, "invalid-bodies-rejected"));
   const body = exchange.response.body as { error?: { param?: unknown } } | undefined;
   const want = brokenParam(testCase);
@@ -210,7 +210,7 @@ export async function probeStatusVia(
 export async function probeUnknownTask(target: Target): Promise<ProbeResult> {
   const probe = new Probe(target, "unknown task id");
   const exchange = await probe.send(QUERY, { params: { task_id: UNKNOWN_TASK_ID } });
-  probe.evaluate("unknown-task-404");
+  if (exchange) probe.evaluate("unknown-task-404");
   if (exchange) probe.violate(...expectStatus(exchange, [404], "an unknown task id", "unknown-task-404"));
   return probe.result;
 }
@@ -219,7 +219,7 @@ export async function probeUnknownTask(target: Target): Promise<ProbeResult> {
 export async function probeMalformedTaskId(target: Target): Promise<ProbeResult> {
   const probe = new Probe(target, "malformed task id");
   const exchange = await probe.send(QUERY, { params: { task_id: MALFORMED_TASK_ID } });
-  probe.evaluate("unknown-task-404");
+  if (exchange) probe.evaluate("unknown-task-404");
   if (exchange) probe.violate(...expectStatus(exchange, [400, 404], "a malformed task id", "unknown-task-404"));
   return probe.result;
 }

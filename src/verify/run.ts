@@ -203,7 +203,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
   let receiver: CallbackReceiver | undefined;
   const spendChecks = CHECK_NAMES.filter((n) => CHECKS[n].needs !== "free");
   if (spend && !prism && wants([...spendChecks, ...EXCHANGE_CHECKS, "invalid-bodies-rejected"])) {
-    log(costStatement(options));
+    log(`paid checks: ${PAID_BAD_REQUESTS.length} invalid bodies, then tasks followed to their end`);
     for (const testCase of PAID_BAD_REQUESTS) results.push(await probeBadRequest(target, testCase));
     const base: LifecycleOptions = {
       pollIntervalMs: options.pollIntervalMs ?? 2000,
