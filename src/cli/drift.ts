@@ -20,40 +20,33 @@ export function addDriftCommand(program: Command, result: { exitCode?: number },
     .command("drift")
     .description("compare the pinned spec with the provider's published spec (spec) or with recorded exchanges (live)");
   const io2 = { stdout: (text: string) => io.writeOut(line(text)), stderr: (text: string) => io.writeErr(line(text)) };
-  drift
-    .command("spec")
-    .description(
-      "the pinned spec against the provider's OpenAPI document(s): breaking, risky, safe (--help for options)",
-    )
-    .argument(
-      "[args...]",
-      "<file-or-url>... [--format md|json] [--fail-on breaking|risky] [--complete] [--out DIR] ...",
-    )
-    .helpOption(false)
-    .allowUnknownOption()
-    .action(async (args: string[]) => {
-      const { pinnedSpecFile, runSpecDrift } = await import("../drift/index.js");
-      result.exitCode = await runSpecDrift(args, {
-        name: "kling-edit drift spec",
-        pinnedFile: pinnedSpecFile(),
-        io: io2,
+  const commands = [
+    {
+      name: "spec",
+      description:
+        "the pinned spec against the provider's OpenAPI document(s): breaking, risky, safe (--help for options)",
+      args: "<file-or-url>... [--format md|json] [--fail-on breaking|risky] [--complete] [--out DIR] ...",
+    },
+    {
+      name: "live",
+      description: "the pinned spec against recordings (kling-edit verify --record DIR) (--help for options)",
+      args: "<recordings-dir> [--target live|all|NAME] [--format md|json] [--fail-on breaking|risky] ...",
+    },
+  ] as const;
+  for (const { name, description, args } of commands) {
+    drift
+      .command(name)
+      .description(description)
+      .argument("[args...]", args)
+      .helpOption(false)
+      .allowUnknownOption()
+      .action(async (argv: string[]) => {
+        const d = await import("../drift/index.js");
+        const context = { name: `kling-edit drift ${name}`, io: io2 };
+        result.exitCode =
+          name === "spec"
+            ? await d.runSpecDrift(argv, { ...context, pinnedFile: d.pinnedSpecFile() })
+            : await d.runLiveDrift(argv, { ...context, specFile: d.pinnedSpecFile() });
       });
-    });
-  drift
-    .command("live")
-    .description("the pinned spec against recordings (kling-edit verify --record DIR) (--help for options)")
-    .argument(
-      "[args...]",
-      "<recordings-dir> [--target live|all|NAME] [--format md|json] [--fail-on breaking|risky] ...",
-    )
-    .helpOption(false)
-    .allowUnknownOption()
-    .action(async (args: string[]) => {
-      const { pinnedSpecFile, runLiveDrift } = await import("../drift/index.js");
-      result.exitCode = await runLiveDrift(args, {
-        name: "kling-edit drift live",
-        specFile: pinnedSpecFile(),
-        io: io2,
-      });
-    });
+  }
 }
