@@ -22,7 +22,7 @@ import {
 import { DRIFT_CASES } from "./drift-corpus/cases.js";
 import { DRIFT_TOKEN, startDriftServer } from "./drift-corpus/server.js";
 
-const TIME_SCALE = 10;
+const TIME_SCALE = 5;
 const KEY = "verify-test-key";
 let mock: MockServer;
 
@@ -61,6 +61,7 @@ describe("verify against the mock", () => {
       spend: true,
       callback: {},
       timeScale: TIME_SCALE,
+      callbackSlackMs: 600,
       pollIntervalMs: 20,
       maxPolls: 500,
       callbackWaitMs: 5000,

@@ -76,7 +76,7 @@ export interface Deviation {
 }
 
 /** The drift server's callback timing runs this many times faster than the spec's. */
-export const DRIFT_TIME_SCALE = 10;
+export const DRIFT_TIME_SCALE = 5;
 
 const create = operations.createVideoGeneration.responses;
 const query = operations.getTaskDetail.responses;

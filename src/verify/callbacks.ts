@@ -58,7 +58,7 @@ export interface CallbackTiming {
 export const DEFAULT_CALLBACK_SLACK_MS = 300;
 
 /** The spec's timing (10 s timeout, retries after 1/2/4 s) for a server whose clock runs `timeScale` times faster. */
-export function callbackTiming(timeScale = 1, slackMs = DEFAULT_CALLBACK_SLACK_MS): CallbackTiming {
+export function callbackTiming(timeScale = 1, slackMs: number = DEFAULT_CALLBACK_SLACK_MS): CallbackTiming {
   if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new RangeError(`timeScale must be > 0 (got ${timeScale})`);
   return {
     timeoutMs: CALLBACK_TIMEOUT_MS / timeScale,

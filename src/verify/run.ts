@@ -57,6 +57,11 @@ export interface VerifyOptions {
    * test mock's scaled timing). @default 1
    */
   timeScale?: number;
+  /**
+   * Real milliseconds of slack allowed on the callback timing for the network and a busy machine (not scaled).
+   * @default DEFAULT_CALLBACK_SLACK_MS (300)
+   */
+  callbackSlackMs?: number;
   /** Wait between polls of a task. @default 2000 */
   pollIntervalMs?: number;
   /** Polls before a task counts as never finishing. @default 450 */
@@ -165,7 +170,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
   const selected = new Set<CheckName>(options.checks?.length ? options.checks : CHECK_NAMES);
   const wants = (names: readonly CheckName[]) => names.some((n) => selected.has(n));
   const spend = options.spend === true;
-  const timing = callbackTiming(options.timeScale ?? 1);
+  const timing = callbackTiming(options.timeScale ?? 1, options.callbackSlackMs);
   const target: Target = {
     name: "verify",
     baseUrl: options.baseUrl.replace(/\/+$/, ""),
