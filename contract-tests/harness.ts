@@ -4,13 +4,14 @@
  * that is not selected or cannot run is shown as a skipped test whose name says why.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Target } from "./lib/http.js";
+import type { Target } from "../src/verify/http.js";
+import type { ProbeResult } from "../src/verify/probes.js";
+import { toRecording, writeRecording } from "../src/verify/recordings.js";
+import { type Exchange, formatViolation } from "../src/verify/types.js";
 import { log } from "./lib/log.js";
-import type { ProbeResult } from "./lib/probes.js";
-import { toRecording, writeRecording } from "./lib/recordings.js";
+import { RECORDINGS_DIR } from "./lib/paths.js";
 import { ContractReport } from "./lib/report.js";
 import { recordingEnabled, selectedTargets, type TargetName } from "./lib/targets.js";
-import { type Exchange, formatViolation } from "./lib/types.js";
 
 /** A started target. */
 export interface StartedTarget {
@@ -114,7 +115,8 @@ export function describeTarget(
     afterAll(async () => {
       await started?.close();
       const secrets = [started?.target.token ?? "", ...(started?.secrets ?? [])];
-      for (const { exchange, at } of recorded) await writeRecording(toRecording(exchange, name, secrets, at));
+      for (const { exchange, at } of recorded)
+        await writeRecording(toRecording(exchange, name, secrets, at), RECORDINGS_DIR);
       if (recorded.length) log(`${name}: recorded ${recorded.length} exchanges in contract-tests/recordings/`);
       await report.write();
     });

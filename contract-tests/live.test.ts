@@ -6,9 +6,7 @@
  * and says how many tasks it may create before it starts.
  */
 import { it } from "vitest";
-import { describeTarget } from "./harness.js";
-import { BAD_REQUESTS } from "./lib/bad-requests.js";
-import { log } from "./lib/log.js";
+import { FREE_BAD_REQUESTS, PAID_BAD_REQUESTS } from "../src/verify/bad-requests.js";
 import {
   probeAuth,
   probeBadRequest,
@@ -16,21 +14,23 @@ import {
   probeMalformedTaskId,
   probeUnknownTask,
   queryOnDelivery,
-} from "./lib/probes.js";
-import { type CallbackSink, startCallbackSink } from "./lib/sink.js";
+} from "../src/verify/probes.js";
+import { type CallbackReceiver, startCallbackReceiver } from "../src/verify/receiver.js";
+import { operationTable } from "../src/verify/types.js";
+import { describeTarget } from "./harness.js";
+import { log } from "./lib/log.js";
 import { liveConfig } from "./lib/targets.js";
-import { operationTable } from "./lib/types.js";
 
 const config = liveConfig();
 const spend = config.ok && config.spend;
 const callback = config.ok ? config.callback : undefined;
-const freeCases = BAD_REQUESTS.filter((c) => c.cannotCreateTask);
-const paidCases = BAD_REQUESTS.filter((c) => !c.cannotCreateTask);
+const freeCases = FREE_BAD_REQUESTS;
+const paidCases = PAID_BAD_REQUESTS;
 /** A live task takes minutes: poll every 5 s for up to 15 min. */
 const POLL = { pollIntervalMs: 5000, maxPolls: 180 } as const;
 const LIFECYCLE_TIMEOUT_MS = 16 * 60 * 1000;
 
-let sink: CallbackSink | undefined;
+let receiver: CallbackReceiver | undefined;
 
 describeTarget(
   "live",
@@ -53,7 +53,7 @@ describeTarget(
         );
       }
       if (callback) {
-        sink = await startCallbackSink({
+        receiver = await startCallbackReceiver({
           port: callback.port,
           publicUrl: callback.url,
           onDelivery: queryOnDelivery(target),
@@ -62,7 +62,7 @@ describeTarget(
       return {
         target,
         close: async () => {
-          await sink?.close();
+          await receiver?.close();
         },
         secrets: [config.apiKey],
         details: {
@@ -96,7 +96,13 @@ describeTarget(
     );
     it.skipIf(!spend || !callback)(
       "the callback validates and matches the task query (1 billed task: KLING_LIVE_SPEND=1 and KLING_CALLBACK_URL)",
-      () => t.check(probeLifecycle(t.target, { ...POLL, ...(sink ? { sink } : {}), callbackTimeoutMs: 60_000 })),
+      () =>
+        t.check(
+          probeLifecycle(t.target, {
+            ...POLL,
+            ...(receiver ? { callback: { receiver, firstDeliveryTimeoutMs: 60_000 } } : {}),
+          }),
+        ),
       LIFECYCLE_TIMEOUT_MS,
     );
   },

@@ -7,9 +7,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { describeTarget } from "./harness.js";
-import { BAD_REQUESTS } from "./lib/bad-requests.js";
-import { ROOT } from "./lib/paths.js";
+import { BAD_REQUESTS } from "../src/verify/bad-requests.js";
+import { callbackTiming } from "../src/verify/callbacks.js";
 import {
   probeAuth,
   probeBadRequest,
@@ -20,9 +19,11 @@ import {
   queryOnDelivery,
   type Sleep,
   UNKNOWN_TASK_ID,
-} from "./lib/probes.js";
-import { type CallbackSink, startCallbackSink } from "./lib/sink.js";
-import { operationTable } from "./lib/types.js";
+} from "../src/verify/probes.js";
+import { type CallbackReceiver, startCallbackReceiver } from "../src/verify/receiver.js";
+import { operationTable } from "../src/verify/types.js";
+import { describeTarget } from "./harness.js";
+import { ROOT } from "./lib/paths.js";
 
 const MOCK_ENTRY = join(ROOT, "src/mock/index.ts");
 const API_KEY = "contract-test-mock-key";
@@ -33,7 +34,14 @@ const clock = { now: () => now };
 const sleep: Sleep = async (ms) => {
   now += ms;
 };
-let sink: CallbackSink;
+let receiver: CallbackReceiver;
+/**
+ * The mock's callback timing runs 20 times faster than the spec's (a 500 ms timeout, retries after 50/100/200 ms),
+ * and so is judged. Not faster: the receiver queries the task before it acknowledges, within the sender's timeout.
+ */
+const TIME_SCALE = 20;
+const timing = callbackTiming(TIME_SCALE);
+const callback = () => ({ callback: { receiver, timing, firstDeliveryTimeoutMs: 15_000 } });
 
 /** Polling: a mock task lasts at most ~300 simulated seconds (x5 when slow); at speed 100, 3 to 15 clock seconds. */
 const POLL = { pollIntervalMs: 200, maxPolls: 400, sleep } as const;
@@ -52,14 +60,16 @@ describeTarget(
         clock,
         apiKey: API_KEY,
         allowLoopbackCallbacks: true,
+        callbackTimeoutMs: timing.timeoutMs,
+        callbackRetryDelaysMs: timing.retryDelaysMs,
       });
       const target = { name: "mock", baseUrl: mock.url, token: API_KEY, requestTimeoutMs: 5000 };
-      sink = await startCallbackSink({ onDelivery: queryOnDelivery(target) });
+      receiver = await startCallbackReceiver({ onDelivery: queryOnDelivery(target) });
       return {
         target,
         close: async () => {
           await mock.close();
-          await sink.close();
+          await receiver.close();
         },
         details: { "base URL": `${mock.url} (startMockServer, seed 8, speed 100, fake clock)` },
       };
@@ -81,7 +91,7 @@ describeTarget(
     it("a task goes pending -> processing -> completed and its result is a video", () =>
       t.check(probeLifecycle(t.target, { ...POLL, expectOutcome: "completed" })));
     it("the callback validates and matches the task query at that moment", () =>
-      t.check(probeLifecycle(t.target, { ...POLL, expectOutcome: "completed", sink })));
+      t.check(probeLifecycle(t.target, { ...POLL, expectOutcome: "completed", ...callback() })));
     it("polling through flaky 502/503 answers keeps every answer documented and the lifecycle intact", () =>
       t.check(
         probeLifecycle(t.target, { ...POLL, pollHeaders: { prefer: "scenario=flaky" }, expectOutcome: "completed" }),
@@ -93,7 +103,9 @@ describeTarget(
     it("scenario slow: completes with a video", () =>
       t.check(probeLifecycle(t.target, { ...POLL, headers: scenario("slow"), expectOutcome: "completed" })));
     it("scenario fails: fails with a reason, and the callback says so", () =>
-      t.check(probeLifecycle(t.target, { ...POLL, headers: scenario("fails"), expectOutcome: "failed", sink })));
+      t.check(
+        probeLifecycle(t.target, { ...POLL, headers: scenario("fails"), expectOutcome: "failed", ...callback() }),
+      ));
     it("scenario rate-limited: both operations answer the documented 429", async () => {
       await t.check(
         probeStatusVia(t.target, "rate-limited create", "createVideoGeneration", {

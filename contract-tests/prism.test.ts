@@ -5,14 +5,14 @@
  * the checks recognise Prism's own inventions.
  */
 import { expect, it } from "vitest";
+import { BAD_REQUESTS } from "../src/verify/bad-requests.js";
+import { checkExchange } from "../src/verify/checks.js";
+import { send } from "../src/verify/http.js";
+import { prismViolations } from "../src/verify/prism-inventions.js";
+import { probeAuth, probeBadRequest, probeMalformedTaskId, probePreferredStatus } from "../src/verify/probes.js";
+import { operationTable } from "../src/verify/types.js";
 import { describeTarget } from "./harness.js";
-import { BAD_REQUESTS } from "./lib/bad-requests.js";
-import { checkExchange } from "./lib/checks.js";
-import { send } from "./lib/http.js";
 import { startPrism } from "./lib/prism.js";
-import { prismViolations } from "./lib/prism-inventions.js";
-import { probeAuth, probeBadRequest, probeMalformedTaskId, probePreferredStatus } from "./lib/probes.js";
-import { operationTable } from "./lib/types.js";
 
 describeTarget(
   "prism",

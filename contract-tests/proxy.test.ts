@@ -4,14 +4,14 @@
  * misses (an undocumented status, a lifecycle going backwards); and Prism's own --errors replacement is recognised.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BAD_REQUESTS } from "../src/verify/bad-requests.js";
+import { send, type Target } from "../src/verify/http.js";
+import { probeAuth, probeBadRequest, probeLifecycle, probeUnknownTask } from "../src/verify/probes.js";
+import { formatViolation } from "../src/verify/types.js";
 import { DRIFT_CASES } from "./drift-corpus/cases.js";
 import { DRIFT_TOKEN, type DriftServer, startDriftServer } from "./drift-corpus/server.js";
-import { BAD_REQUESTS } from "./lib/bad-requests.js";
-import { send, type Target } from "./lib/http.js";
 import { type PrismProcess, startPrism } from "./lib/prism.js";
-import { probeAuth, probeBadRequest, probeLifecycle, probeUnknownTask } from "./lib/probes.js";
 import { PROXY_VIOLATIONS_TYPE, startValidatingProxy, type ValidatingProxy, VIOLATIONS_HEADER } from "./lib/proxy.js";
-import { formatViolation } from "./lib/types.js";
 
 let upstream: DriftServer;
 let prism: PrismProcess;

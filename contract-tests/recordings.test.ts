@@ -3,12 +3,13 @@
  * once on the live API stays reproducible offline. A recording must also be well-formed and hold no credential.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { checkExchange } from "./lib/checks.js";
-import { type Recording, readRecordings, recordingProblems } from "./lib/recordings.js";
+import { checkExchange } from "../src/verify/checks.js";
+import { type Recording, readRecordings, recordingProblems } from "../src/verify/recordings.js";
+import { formatViolation } from "../src/verify/types.js";
+import { RECORDINGS_DIR } from "./lib/paths.js";
 import { ContractReport } from "./lib/report.js";
-import { formatViolation } from "./lib/types.js";
 
-const recordings = await readRecordings();
+const recordings = await readRecordings(RECORDINGS_DIR);
 const report = new ContractReport("recordings", { source: "contract-tests/recordings/*.json" });
 
 describe("recorded exchanges replayed through the checks", () => {
@@ -22,7 +23,7 @@ describe("recorded exchanges replayed through the checks", () => {
     expect(recordingProblems(value), `${file} is not a sound recording`).toEqual([]);
     const recording = value as Recording;
     const violations = checkExchange(recording);
-    report.add({ name: `${file} (${recording.target})`, exchanges: [recording], violations, notes: [] });
+    report.add({ name: `${file} (${recording.target})`, exchanges: [recording], violations, notes: [], evaluated: [] });
     expect(violations.map(formatViolation)).toEqual([]);
   });
 });

@@ -2,13 +2,15 @@
  * The drift corpus's server (test-only): a small node:http server that answers like the API, faithfully by default,
  * with one deliberate deviation per case. Tasks advance one step per query (pending -> processing 30 -> processing
  * 60 -> completed | failed), so a lifecycle needs no clock; a task created with `Prefer: scenario=fails` fails. On
- * the query that ends a task it POSTs the task to `callback_url` (loopback allowed) and answers only after that
- * delivery was acknowledged, so the callback is always in the sink when the poll returns.
+ * the query that ends a task it starts POSTing the task to `callback_url` (loopback allowed) as the spec says: a
+ * timeout per attempt, at most 3 retries at 1/2/4 s after a non-2xx, all divided by `timeScale` so that a test
+ * observes the whole schedule in well under a second.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { operations } from "../../generated/operations.js";
 import { checkCreateRequest } from "../../src/rules.js";
+import { callbackTiming } from "../../src/verify/callbacks.js";
 
 /** The only bearer token the drift server accepts. */
 export const DRIFT_TOKEN = "drift-corpus-token";
@@ -34,7 +36,7 @@ export interface DriftTask {
 export type DriftPoint =
   | "create" // the 200 of a create request
   | "task" // the 200 of a task query
-  | "error" // any error reply (401, 400, 404)
+  | "error" // any error reply (401, 400, 404); a status below 0 drops the connection instead
   | "result" // the result file download
   | "callback"; // the callback delivery (status is ignored; headers and body are sent)
 
@@ -58,11 +60,23 @@ export interface Deviation {
   neverFinish?: boolean;
   /** No callback is sent. */
   noCallback?: boolean;
-  /** The callback is sent one query early (while the task still runs). */
-  earlyCallback?: boolean;
+  /** The callback is sent on this query of the task (while it still runs), not on the one that ends it. */
+  earlyCallback?: number;
   /** Callback method. @default "POST" */
   callbackMethod?: string;
+  /** The callback's retry schedule instead of the spec's (scaled) one. */
+  callbackRetry?: {
+    /** Waits before each retry; the length is the number of retries. */
+    delaysMs?: readonly number[];
+    /** Per-attempt timeout. */
+    timeoutMs?: number;
+    /** Keep sending the remaining attempts after a 2xx. */
+    afterSuccess?: boolean;
+  };
 }
+
+/** The drift server's callback timing runs this many times faster than the spec's. */
+export const DRIFT_TIME_SCALE = 5;
 
 const create = operations.createVideoGeneration.responses;
 const query = operations.getTaskDetail.responses;
@@ -108,6 +122,8 @@ let serial = 0;
 /** Starts the drift server on 127.0.0.1 with one deviation (none: faithful). */
 export async function startDriftServer(initial: Deviation = {}): Promise<DriftServer> {
   let deviation = initial;
+  const timing = callbackTiming(DRIFT_TIME_SCALE);
+  const closing = new AbortController();
   const tasks = new Map<string, DriftTask>();
   let baseUrl = "";
   const deviate = (point: DriftPoint, reply: Reply, task?: DriftTask, poll?: number): Reply =>
@@ -145,16 +161,28 @@ export async function startDriftServer(initial: Deviation = {}): Promise<DriftSe
   async function sendCallback(task: DriftTask, body: Record<string, unknown>): Promise<void> {
     if (!task.callbackUrl || task.callbackSent || deviation.noCallback) return;
     task.callbackSent = true;
+    const url = task.callbackUrl;
     const reply = deviate("callback", json(200, body), task);
-    await fetch(task.callbackUrl, {
-      method: deviation.callbackMethod ?? "POST",
-      headers: reply.headers,
-      body: typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body),
-      signal: AbortSignal.timeout(5000),
-    }).then(
-      (r) => r.body?.cancel(),
-      () => {},
-    );
+    const retry = deviation.callbackRetry ?? {};
+    const delays = retry.delaysMs ?? timing.retryDelaysMs;
+    const signal = closing.signal;
+    for (let i = 0; i <= delays.length && !signal.aborted; i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, delays[i - 1] ?? 0));
+      if (signal.aborted) return;
+      const status = await fetch(url, {
+        method: deviation.callbackMethod ?? "POST",
+        headers: reply.headers,
+        body: typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body),
+        signal: AbortSignal.any([AbortSignal.timeout(retry.timeoutMs ?? timing.timeoutMs), signal]),
+      }).then(
+        async (r) => {
+          await r.body?.cancel();
+          return r.status;
+        },
+        () => 0,
+      );
+      if (status >= 200 && status < 300 && !retry.afterSuccess) return;
+    }
   }
 
   async function handle(req: IncomingMessage, text: string): Promise<Reply | Buffer> {
@@ -211,7 +239,7 @@ export async function startDriftServer(initial: Deviation = {}): Promise<DriftSe
       const poll = task.polls;
       const body = detail(task);
       const ended = body.status === "completed" || body.status === "failed";
-      if (ended || (deviation.earlyCallback && task.polls === STEPS.length)) await sendCallback(task, body);
+      if (ended || task.polls === deviation.earlyCallback) void sendCallback(task, body);
       return deviate("task", json(200, body), task, poll);
     }
     return json(404, { error: { code: 404, message: "no such route", type: "not_found_error" } });
@@ -219,6 +247,10 @@ export async function startDriftServer(initial: Deviation = {}): Promise<DriftSe
 
   function write(res: ServerResponse, reply: Reply | Buffer): void {
     const r = Buffer.isBuffer(reply) ? { status: 200, headers: {}, body: reply } : reply;
+    if (r.status < 0) {
+      res.socket?.destroy(); // a reset: no answer at all
+      return;
+    }
     const payload = Buffer.isBuffer(r.body) ? r.body : typeof r.body === "string" ? r.body : JSON.stringify(r.body);
     res.writeHead(r.status, r.headers).end(payload);
   }
@@ -243,6 +275,7 @@ export async function startDriftServer(initial: Deviation = {}): Promise<DriftSe
     },
     close: () =>
       new Promise<void>((resolve) => {
+        closing.abort();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

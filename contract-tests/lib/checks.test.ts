@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { checkCallbackDelivery } from "./callbacks.js";
-import { checkExchange, expectStatus, valueAt } from "./checks.js";
-import { checkLifecycle, checkResultDownload, looksLikeVideo } from "./lifecycle.js";
-import { recognisePrism } from "./prism-inventions.js";
-import { type Exchange, matchOperation, operationTable, pathFor } from "./types.js";
+import { checkCallbackDelivery } from "../../src/verify/callbacks.js";
+import { checkExchange, expectStatus, valueAt } from "../../src/verify/checks.js";
+import { checkLifecycle, checkResultDownload, looksLikeVideo } from "../../src/verify/lifecycle.js";
+import { recognisePrism } from "../../src/verify/prism-inventions.js";
+import { type Exchange, matchOperation, operationTable, pathFor } from "../../src/verify/types.js";
 
 const JSON_TYPE = { "content-type": "application/json" };
 const created = operationTable.createVideoGeneration?.responses["200"]?.body?.example;
@@ -193,12 +193,15 @@ describe("checkLifecycle", () => {
       "a terminal state changing",
       {
         given: [poll("completed", 100, done), poll("failed", 100)],
-        want: ["lifecycle:terminal-changed", "lifecycle:failure-reason"],
+        want: ["lifecycle:terminal-changed", "lifecycle:failure-reason", "lifecycle:failure-code"],
       },
     ],
     [
       "results vanishing after completion",
-      { given: [poll("completed", 100, done), poll("completed", 100)], want: ["lifecycle:terminal-changed"] },
+      {
+        given: [poll("completed", 100, done), poll("completed", 100)],
+        want: ["lifecycle:terminal-changed", "result:missing"],
+      },
     ],
     ["another task's id", { given: [poll("pending", 0, { id: "other" })], want: ["lifecycle:id"] }],
     [

@@ -1,11 +1,10 @@
-/** Where the contract suite's files live. */
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+/** Where the contract suite's files live (the repository root and the spec come from scripts/paths.ts). */
+import { join } from "node:path";
+import { ROOT, SPEC_FILE } from "../../scripts/paths.js";
 
-/** The repository root. */
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-/** The spec every target is held to. */
-export const SPEC_PATH = join(ROOT, "spec/kling-o1-video-edit.yaml");
+export { ROOT };
+/** The spec every target is held to (absolute). */
+export const SPEC_PATH = SPEC_FILE;
 /** Recorded exchanges (committed). */
 export const RECORDINGS_DIR = join(ROOT, "contract-tests/recordings");
 /** JUnit, Markdown and JSON reports (gitignored). */

@@ -13,12 +13,12 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { checkExchange } from "./checks.js";
-import { parseBody, plainHeaders } from "./http.js";
-import { checkLifecycle, taskOf } from "./lifecycle.js";
+import { checkExchange } from "../../src/verify/checks.js";
+import { parseBody, plainHeaders } from "../../src/verify/http.js";
+import { checkLifecycle, taskOf } from "../../src/verify/lifecycle.js";
+import { recognisePrism } from "../../src/verify/prism-inventions.js";
+import { type Exchange, type Headers, matchOperation, type Violation } from "../../src/verify/types.js";
 import { type PrismProcess, startPrism } from "./prism.js";
-import { recognisePrism } from "./prism-inventions.js";
-import { type Exchange, type Headers, matchOperation, type Violation } from "./types.js";
 
 /** The problem `type` of the front's own 500s (distinct from Prism's). */
 export const PROXY_VIOLATIONS_TYPE = "urn:kling-o1-video-edit:contract-violations";

@@ -2,10 +2,17 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BAD_REQUESTS, brokenParam, brokenRules } from "./bad-requests.js";
-import { readRecordings, recordingProblems, toRecording, writeRecording } from "./recordings.js";
+import {
+  BAD_REQUESTS,
+  brokenParam,
+  brokenRules,
+  FREE_BAD_REQUESTS,
+  PAID_BAD_REQUESTS,
+  whyBodyCannotCreate,
+} from "../../src/verify/bad-requests.js";
+import { readRecordings, recordingProblems, toRecording, writeRecording } from "../../src/verify/recordings.js";
+import type { Exchange } from "../../src/verify/types.js";
 import { liveConfig, recordingEnabled, selectedTargets } from "./targets.js";
-import type { Exchange } from "./types.js";
 
 const KEY = "sk-live-0123456789abcdef";
 
@@ -117,11 +124,23 @@ describe("bad-request cases", () => {
     expect(byName["callback_url on an internal address"]).toBe("callback_url");
     expect(byName["body not JSON"]).toBe("");
   });
-  it("only bodies without a usable source video run live for free", () => {
-    for (const c of BAD_REQUESTS.filter((c) => c.cannotCreateTask)) {
-      const urls = typeof c.body === "object" ? (c.body as { video_urls?: unknown }).video_urls : undefined;
-      const usable = Array.isArray(urls) && urls.some((u) => typeof u === "string" && u.startsWith("https://"));
-      expect(usable, c.name).toBe(false);
+  // Issue 11, item 4: "video_urls not a URL" and "video_urls empty" were sent for free although a lenient API could
+  // accept them and bill a task. Free bodies are now those no server can turn into an edit.
+  it("free bodies cannot create a task whatever the server does: no source video field, or one of a wrong JSON type", () => {
+    expect(FREE_BAD_REQUESTS.length).toBeGreaterThanOrEqual(4);
+    for (const c of FREE_BAD_REQUESTS) {
+      expect(whyBodyCannotCreate(c.body), c.name).toMatch(/missing|wrong JSON type|not JSON/);
+      const body = typeof c.body === "string" ? undefined : c.body;
+      const urls =
+        typeof body === "object" && body !== null ? (body as { video_urls?: unknown }).video_urls : undefined;
+      expect(typeof urls === "string" || Array.isArray(urls), `${c.name}: video_urls is ${JSON.stringify(urls)}`).toBe(
+        false,
+      );
     }
+    const free = FREE_BAD_REQUESTS.map((c) => c.name);
+    expect(free).not.toContain("video_urls not a URL");
+    expect(free).not.toContain("video_urls empty");
+    expect(free).not.toContain("prompt missing");
+    expect(new Set([...free, ...PAID_BAD_REQUESTS.map((c) => c.name)]).size).toBe(BAD_REQUESTS.length);
   });
 });

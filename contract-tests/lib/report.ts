@@ -6,10 +6,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SPEC_SHA256, SPEC_VERSION } from "../../generated/spec-meta.js";
+import { recognisePrism } from "../../src/verify/prism-inventions.js";
+import type { ProbeResult } from "../../src/verify/probes.js";
+import { operationTable, type Violation } from "../../src/verify/types.js";
 import { REPORTS_DIR } from "./paths.js";
-import { recognisePrism } from "./prism-inventions.js";
-import type { ProbeResult } from "./probes.js";
-import { operationTable, type Violation } from "./types.js";
 
 /** One check's line in the report. */
 export interface CheckEntry {

@@ -14,9 +14,9 @@ import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { isMap, isScalar, parseDocument, stringify } from "yaml";
-import { isObject, type JsonObject, type LoadedSpec } from "./load.js";
-import { stableJson } from "./schema-diff.js";
-import { listOperations } from "./spec-diff.js";
+import { isObject, type JsonObject, type LoadedSpec } from "../../src/drift/load.js";
+import { stableJson } from "../../src/drift/schema-view.js";
+import { listOperations } from "../../src/drift/spec-diff.js";
 
 /** What {@link planApply} will write. */
 export interface ApplyPlan {

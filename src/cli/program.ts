@@ -16,9 +16,11 @@ import {
   statusCommand,
   waitCommand,
 } from "./commands.js";
+import { addDriftCommand } from "./drift.js";
 import { HELP_EXIT_CODES, UsageError } from "./exit-codes.js";
 import type { Output } from "./output.js";
 import type { GlobalOptions } from "./session.js";
+import { addVerifyCommand } from "./verify.js";
 
 /** The package's version, read from the package.json above this file (src/cli or dist/src/cli). */
 export function packageVersion(): string {
@@ -233,6 +235,8 @@ up on a transient fault or has an unknown outcome; 4 only task failures; 130 int
     if (key !== undefined && command.getOptionValue("apiKey") === undefined) command.setOptionValue("apiKey", key);
   });
   program.addCommand(mock);
+  addVerifyCommand(program, result, io);
+  addDriftCommand(program, result, io);
 
   return program;
 }

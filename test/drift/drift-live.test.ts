@@ -2,12 +2,12 @@ import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Recording } from "../../contract-tests/lib/recordings.js";
 import { operations } from "../../generated/operations.js";
-import { analyzeRecordings } from "../../scripts/drift/live.js";
-import { loadSpec } from "../../scripts/drift/load.js";
-import { LIVE_RULES } from "../../scripts/drift/rules.js";
 import { main } from "../../scripts/drift-live.js";
+import type { Recording } from "../../src/drift/live.js";
+import { analyzeRecordings } from "../../src/drift/live.js";
+import { loadSpec } from "../../src/drift/load.js";
+import { LIVE_RULES } from "../../src/drift/rules.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const fixtures = join(root, "test/drift/fixtures/recordings");

@@ -9,8 +9,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { applyPlan, planApply } from "../../scripts/drift/apply.js";
-import { parseSpec } from "../../scripts/drift/load.js";
 import { main } from "../../scripts/drift-spec.js";
+import { parseSpec } from "../../src/drift/load.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const specFile = join(root, "spec/kling-o1-video-edit.yaml");
@@ -292,7 +292,7 @@ describe("drift:spec --apply", () => {
       .digest("hex");
     const copy = join(dir, "repo");
     await mkdir(copy);
-    for (const entry of ["scripts", "spec", "generated", "package.json"]) {
+    for (const entry of ["scripts", "src", "spec", "generated", "package.json"]) {
       await cp(join(root, entry), join(copy, entry), { recursive: true });
     }
     await symlink(join(root, "node_modules"), join(copy, "node_modules"), "dir");

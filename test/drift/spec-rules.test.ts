@@ -2,10 +2,10 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { DriftInputError } from "../../scripts/drift/findings.js";
-import { parseSpec } from "../../scripts/drift/load.js";
-import { LIVE_RULES, SPEC_RULES } from "../../scripts/drift/rules.js";
-import { compareSpecs } from "../../scripts/drift/spec-diff.js";
+import { DriftInputError } from "../../src/drift/findings.js";
+import { parseSpec } from "../../src/drift/load.js";
+import { LIVE_RULES, SPEC_RULES } from "../../src/drift/rules.js";
+import { compareSpecs } from "../../src/drift/spec-diff.js";
 
 const fixtures = new URL("./fixtures/spec-cases/", import.meta.url).pathname;
 

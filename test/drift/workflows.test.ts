@@ -209,3 +209,15 @@ describe("the nightly's issue step (actions/github-script)", () => {
     expect(second.notices).toEqual(["Updated drift issue #9"]);
   });
 });
+
+describe("README: the Verify a server workflow", () => {
+  it("is a valid workflow that runs the installed package's commands, without checking out this repository", async () => {
+    const readme = await readFile(join(root, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Verify a server"), readme.indexOf("## Contract tests"));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+    expect(await problems("readme-verify.yml", yaml)).toEqual([]);
+    expect(yaml).not.toMatch(/actions\/checkout/);
+    expect(yaml).toMatch(/npx kling-edit verify --base-url/);
+    expect(yaml).toMatch(/npx kling-edit drift live/);
+  });
+});

@@ -1,16 +1,24 @@
 /**
- * Probes: the suite's requests, each a small scenario (reach a documented status, send a broken body, follow a task
- * to its end, receive a callback) that returns the exchanges it made and every violation the checks found. The same
- * probes run against every target and against the drift corpus, so what the corpus proves about them holds for the
- * real targets.
+ * Probes: the requests of the checks, each a small scenario (reach a documented status, send a broken body, follow a
+ * task to its end, receive its callback) that returns the exchanges it made, every violation the checks found, and
+ * which checks it gave evidence for. The same probes run against every target and against the drift corpus, so what
+ * the corpus proves about them holds for the real targets.
  */
 import { type BadRequestCase, brokenParam, brokenRules, exampleCreateBody } from "./bad-requests.js";
-import { checkCallbackDelivery } from "./callbacks.js";
-import { checkExchange, expectStatus } from "./checks.js";
+import {
+  type CallbackTiming,
+  callbackTiming,
+  checkCallbackDelivery,
+  checkCallbackSeries,
+  quietPeriodMs,
+  type ReceiverMode,
+} from "./callbacks.js";
+import type { CheckName } from "./catalog.js";
+import { checkExchange, evaluatedBy, expectStatus } from "./checks.js";
 import { fetchHead, type SendOptions, send, type Target, TransportError } from "./http.js";
 import { checkLifecycle, checkResultDownload, isTerminal, taskOf } from "./lifecycle.js";
-import type { CallbackSink } from "./sink.js";
-import { type Exchange, operationTable, type Violation } from "./types.js";
+import type { CallbackReceiver } from "./receiver.js";
+import { attach, type Exchange, operationTable, type Violation } from "./types.js";
 
 /** What one probe did and found. */
 export interface ProbeResult {
@@ -20,6 +28,8 @@ export interface ProbeResult {
   violations: Violation[];
   /** Facts worth a line in the report that are not violations (a status the target cannot produce, a skip). */
   notes: string[];
+  /** The checks this probe gave evidence for (whether they passed or not). */
+  evaluated: CheckName[];
 }
 
 /** A bearer token no target accepts. */
@@ -31,7 +41,8 @@ export const MALFORMED_TASK_ID = "not-a-task-id";
 
 const CREATE = "createVideoGeneration";
 const QUERY = "getTaskDetail";
-const CALLBACK = Object.values(operationTable[CREATE]?.callbacks ?? {})[0]?.operationId ?? "videoTaskCallback";
+/** The callback's operationId, from the operation table. */
+export const CALLBACK = Object.values(operationTable[CREATE]?.callbacks ?? {})[0]?.operationId ?? "videoTaskCallback";
 
 /** Collects one probe's exchanges and violations. */
 export class Probe {
@@ -40,26 +51,45 @@ export class Probe {
     readonly target: Target,
     name: string,
   ) {
-    this.result = { name, exchanges: [], violations: [], notes: [] };
+    this.result = { name, exchanges: [], violations: [], notes: [], evaluated: [] };
   }
 
   /** Sends and checks one request; `undefined` (with a `transport` violation) when no response arrived. */
   async send(operationId: string, options: SendOptions = {}): Promise<Exchange | undefined> {
     try {
       const exchange = await send(this.target, operationId, options);
-      this.result.exchanges.push(exchange);
-      this.result.violations.push(...checkExchange(exchange));
+      this.add(exchange);
       return exchange;
     } catch (error) {
       if (!(error instanceof TransportError)) throw error;
-      this.violate({ operation: operationId, status: null, pointer: "", rule: "transport", message: error.message });
+      this.evaluate("server-answers");
+      this.violate({
+        check: "server-answers",
+        operation: operationId,
+        status: null,
+        pointer: "",
+        rule: "transport",
+        message: error.message,
+      });
       return undefined;
     }
+  }
+
+  /** Adds and checks an exchange made elsewhere (the receiver's query). */
+  add(exchange: Exchange): void {
+    this.result.exchanges.push(exchange);
+    this.result.violations.push(...checkExchange(exchange));
+    this.evaluate(...evaluatedBy(exchange));
   }
 
   /** Adds violations. */
   violate(...violations: Violation[]): void {
     this.result.violations.push(...violations);
+  }
+
+  /** Records that the probe gave evidence for checks. */
+  evaluate(...checks: CheckName[]): void {
+    for (const check of checks) if (!this.result.evaluated.includes(check)) this.result.evaluated.push(check);
   }
 
   /** Adds a note. */
@@ -100,7 +130,11 @@ export async function probePreferredStatus(
   return probe.result;
 }
 
-/** No token, or a token the target does not accept: every operation must answer 401 with the error body. */
+/**
+ * No token, or a token the target does not accept: every operation must answer 401 with the error body. The
+ * create's body is the spec's own example, which a server ignoring authentication would bill: so without a token
+ * (`missing`) or with {@link INVALID_TOKEN} it still cannot create a task that anyone pays for.
+ */
 export async function probeAuth(
   target: Target,
   operationId: string,
@@ -109,7 +143,8 @@ export async function probeAuth(
   const probe = new Probe(target, `${operationId} with ${kind === "missing" ? "no" : "an invalid"} token`);
   const auth = kind === "missing" ? "none" : { bearer: INVALID_TOKEN };
   const exchange = await probe.send(operationId, { ...requestFor(operationId), auth });
-  if (exchange) probe.violate(...expectStatus(exchange, [401], `${kind} token`));
+  if (exchange) probe.evaluate("auth-enforced");
+  if (exchange) probe.violate(...expectStatus(exchange, [401], `${kind} token`, "auth-enforced"));
   return probe.result;
 }
 
@@ -131,17 +166,23 @@ export async function probeBadRequest(
   }
   const exchange = await probe.send(CREATE, { body: testCase.body });
   if (!exchange) return probe.result;
-  probe.violate(...expectStatus(exchange, [400], `a body breaking ${testCase.rule}`));
+  probe.evaluate("invalid-bodies-rejected");
+  probe.violate(...expectStatus(exchange, [400], `a body breaking ${testCase.rule}`, "invalid-bodies-rejected"));
   const body = exchange.response.body as { error?: { param?: unknown } } | undefined;
   const want = brokenParam(testCase);
   if (options.expectParam && exchange.response.status === 400 && want && body?.error?.param !== want) {
-    probe.violate({
-      operation: CREATE,
-      status: 400,
-      pointer: "/body/error/param",
-      rule: "error-param",
-      message: `is ${JSON.stringify(body?.error?.param)}, the broken field is ${want}`,
-    });
+    probe.violate(
+      ...attach(exchange, [
+        {
+          check: "invalid-bodies-rejected",
+          operation: CREATE,
+          status: 400,
+          pointer: "/body/error/param",
+          rule: "error-param",
+          message: `is ${JSON.stringify(body?.error?.param)}, the broken field is ${want}`,
+        },
+      ]),
+    );
   }
   return probe.result;
 }
@@ -169,7 +210,8 @@ export async function probeStatusVia(
 export async function probeUnknownTask(target: Target): Promise<ProbeResult> {
   const probe = new Probe(target, "unknown task id");
   const exchange = await probe.send(QUERY, { params: { task_id: UNKNOWN_TASK_ID } });
-  if (exchange) probe.violate(...expectStatus(exchange, [404], "an unknown task id"));
+  if (exchange) probe.evaluate("unknown-task-404");
+  if (exchange) probe.violate(...expectStatus(exchange, [404], "an unknown task id", "unknown-task-404"));
   return probe.result;
 }
 
@@ -177,21 +219,35 @@ export async function probeUnknownTask(target: Target): Promise<ProbeResult> {
 export async function probeMalformedTaskId(target: Target): Promise<ProbeResult> {
   const probe = new Probe(target, "malformed task id");
   const exchange = await probe.send(QUERY, { params: { task_id: MALFORMED_TASK_ID } });
-  if (exchange) probe.violate(...expectStatus(exchange, [400, 404], "a malformed task id"));
+  if (exchange) probe.evaluate("unknown-task-404");
+  if (exchange) probe.violate(...expectStatus(exchange, [400, 404], "a malformed task id", "unknown-task-404"));
   return probe.result;
+}
+
+/** The callback part of {@link probeLifecycle}. */
+export interface CallbackOptions {
+  receiver: CallbackReceiver;
+  /** How the receiver treats this task's deliveries. @default "ack" */
+  mode?: ReceiverMode;
+  /** The spec's timing, scaled. @default callbackTiming(1) */
+  timing?: CallbackTiming;
+  /** How long to wait for the first delivery after the task ended. @default 60000 */
+  firstDeliveryTimeoutMs?: number;
 }
 
 /** Options of {@link probeLifecycle}. */
 export interface LifecycleOptions {
+  /** The probe's name. @default "task lifecycle" */
+  name?: string;
   /** The create body. @default the spec's first request example */
   body?: Record<string, unknown>;
   /** Extra headers of the create request (a mock scenario's `Prefer`). */
   headers?: Record<string, string>;
   /** Extra headers of each poll. @default headers */
   pollHeaders?: Record<string, string>;
-  /** Wait between polls. @default 1000 */
+  /** Wait between polls (the first poll follows the create at once). @default 1000 */
   pollIntervalMs?: number;
-  /** Give up after this many polls (a `lifecycle:not-terminal` violation). @default 60 */
+  /** Give up after this many polls (a `task-finishes` violation). @default 60 */
   maxPolls?: number;
   /** @default realSleep */
   sleep?: Sleep;
@@ -199,32 +255,37 @@ export interface LifecycleOptions {
   download?: boolean;
   /** The outcome the target promises for this task (a mock scenario); any other is a violation. */
   expectOutcome?: "completed" | "failed";
-  /** A callback sink: its URL is sent as `callback_url` and a delivery is awaited and checked. */
-  sink?: CallbackSink;
-  /** How long to wait for the callback after the task finished. @default 15000 */
-  callbackTimeoutMs?: number;
+  /** Receive the task's callback: its URL is sent as `callback_url` and the deliveries are checked. */
+  callback?: CallbackOptions;
   /** `fetch` for result downloads. @default target.fetch */
   fetch?: typeof fetch;
 }
 
 /**
  * Creates a task and follows it to the end: every response is checked, the sequence is checked for the lifecycle
- * rules, a completed task's result is downloaded, and with a sink the callback is checked against the task query.
+ * rules, a completed task's result is downloaded, and with a receiver the callback deliveries are checked against
+ * the task query and the spec's retry rules.
  */
 export async function probeLifecycle(target: Target, options: LifecycleOptions = {}): Promise<ProbeResult> {
-  const probe = new Probe(target, options.sink ? "task lifecycle with callback" : "task lifecycle");
+  const mode = options.callback?.mode ?? "ack";
+  const probe = new Probe(
+    target,
+    options.name ?? (options.callback ? `task lifecycle with callback (${mode})` : "task lifecycle"),
+  );
   const body = options.body ?? exampleCreateBody();
-  if (options.sink) body.callback_url = options.sink.url;
+  const callbackUrl = options.callback?.receiver.callbackUrl(mode);
+  if (callbackUrl) body.callback_url = callbackUrl;
   const headers = options.headers ?? {};
   const created = await probe.send(CREATE, { body, headers });
   if (!created) return probe.result;
-  probe.violate(...expectStatus(created, [200], "a valid create request"));
+  probe.violate(...expectStatus(created, [200], "a valid create request", "task-visible"));
   const createdTask = taskOf(created);
   const id = createdTask?.id;
   if (typeof id !== "string") {
     probe.note("no task id in the create response: nothing to follow");
     return probe.result;
   }
+  probe.evaluate("task-visible", "status-order", "progress-monotonic", "task-finishes", "result-url");
   const sleep = options.sleep ?? realSleep;
   const maxPolls = options.maxPolls ?? 60;
   const sequence: Exchange[] = [created];
@@ -232,38 +293,52 @@ export async function probeLifecycle(target: Target, options: LifecycleOptions =
   let polls = 0;
   let extraAfterTerminal = false;
   while (polls < maxPolls) {
-    await sleep(options.pollIntervalMs ?? 1000);
+    // The first poll follows the create at once: a created task must be visible right away.
+    if (polls > 0) await sleep(options.pollIntervalMs ?? 1000);
     polls += 1;
     const exchange = await probe.send(QUERY, { params: { task_id: id }, headers: options.pollHeaders ?? headers });
     if (!exchange) continue;
     sequence.push(exchange);
     if (exchange.response.status === 404) {
-      probe.violate({
-        operation: QUERY,
-        status: 404,
-        pointer: "/status",
-        rule: "lifecycle:lost",
-        message: `poll ${polls}: the task ${id} the create response returned is unknown`,
-      });
-      break;
+      const when = polls === 1 ? "right after its create" : `at poll ${polls}`;
+      probe.violate(
+        ...attach(exchange, [
+          {
+            check: "task-visible",
+            operation: QUERY,
+            status: 404,
+            pointer: "/status",
+            rule: "lifecycle:lost",
+            message: `the task ${id} the create response returned is unknown ${when}`,
+          },
+        ]),
+      );
+      if (polls > 1) break;
+      continue;
     }
     const task = taskOf(exchange);
     if (!task) continue; // a documented transient (429, 5xx): the exchange checks judged it
     last = task;
+    if (task.status === "failed") probe.evaluate("failure-reason");
     if (isTerminal(task)) {
       // One more query after the end: a terminal state must not change.
-      if (extraAfterTerminal) break;
+      if (extraAfterTerminal) {
+        probe.evaluate("terminal-sticky");
+        break;
+      }
       extraAfterTerminal = true;
     }
   }
   probe.violate(...checkLifecycle(sequence, id));
   if (!isTerminal(last)) {
     probe.violate({
+      check: "task-finishes",
       operation: QUERY,
       status: null,
       pointer: "/body/status",
       rule: "lifecycle:not-terminal",
-      message: `still ${String(last?.status)} after ${polls} polls`,
+      message: `task ${id} still ${String(last?.status)} after ${polls} polls`,
+      ...(sequence.length > 1 ? { exchange: sequence[sequence.length - 1] as Exchange } : {}),
     });
     return probe.result;
   }
@@ -271,6 +346,7 @@ export async function probeLifecycle(target: Target, options: LifecycleOptions =
   probe.note(`task ${id} ended ${outcome} after ${polls} polls`);
   if (options.expectOutcome && outcome !== options.expectOutcome) {
     probe.violate({
+      check: "task-finishes",
       operation: QUERY,
       status: 200,
       pointer: "/body/status",
@@ -289,29 +365,37 @@ export async function probeLifecycle(target: Target, options: LifecycleOptions =
     const download = await fetchHead(results[0], downloadFetch ? { fetch: downloadFetch } : {});
     probe.violate(...checkResultDownload(QUERY, { url: results[0], ...download }));
   }
-  if (options.sink) {
-    const sink = options.sink;
-    // A delivery names its task; one that names none (not JSON, no id) cannot be attributed, so it counts too.
-    const ours = (d: { delivery: { body: unknown } }) => [id, undefined].includes(deliveryTaskId(d.delivery));
-    const got = await sink.waitFor(ours, options.callbackTimeoutMs ?? 15_000);
-    if (!got) {
-      probe.violate({
-        operation: CALLBACK,
-        status: null,
-        pointer: "",
-        rule: "callback:not-delivered",
-        message: `no callback for ${id} reached ${sink.url} after the task ${outcome}`,
-      });
-    }
-    for (const d of sink.received.filter(ours)) {
-      if (d.get) {
-        probe.result.exchanges.push(d.get);
-        probe.violate(...checkExchange(d.get));
-      }
-      probe.violate(...checkCallbackDelivery(CALLBACK, d.delivery, d.get));
-    }
-  }
+  if (options.callback && callbackUrl) await checkCallbacks(probe, options.callback, callbackUrl, id);
   return probe.result;
+}
+
+async function checkCallbacks(probe: Probe, options: CallbackOptions, url: string, id: string): Promise<void> {
+  const mode = options.mode ?? "ack";
+  const timing = options.timing ?? callbackTiming(1);
+  const quiet = quietPeriodMs(timing);
+  // Enough for the first delivery, then every attempt the mode provokes, then the quiet period.
+  const attempts = mode === "slow" ? timing.timeoutMs + (timing.retryDelaysMs[0] ?? 0) : 0;
+  const retries = mode === "fail" ? timing.retryDelaysMs.reduce((a, b) => a + 2 * b, 0) : 0;
+  const firstWithinMs = options.firstDeliveryTimeoutMs ?? 60_000;
+  const maxWaitMs = firstWithinMs + 2 * attempts + retries + 2 * quiet + timing.slackMs;
+  const deliveries = await options.receiver.settle(url, { quietMs: quiet, firstWithinMs, maxWaitMs });
+  probe.evaluate("callback-delivered");
+  if (mode === "fail") probe.evaluate("callback-retries");
+  if (mode === "slow") probe.evaluate("callback-timeout");
+  probe.violate(...checkCallbackSeries(CALLBACK, mode, deliveries, timing, id));
+  for (const d of deliveries) {
+    probe.evaluate("callback-schema", "callback-after-end");
+    if (d.get) {
+      probe.evaluate("callback-matches-get");
+      probe.add(d.get);
+    }
+    probe.violate(
+      ...checkCallbackDelivery(CALLBACK, d.delivery, d.get).map((v) => ({
+        ...v,
+        ...(d.get ? { exchange: d.get } : {}),
+      })),
+    );
+  }
 }
 
 /** The task id a callback delivery names (its body parsed if it came as text), or `undefined`. */
@@ -328,7 +412,7 @@ export function deliveryTaskId(delivery: { body: unknown }): string | undefined 
   return typeof id === "string" ? id : undefined;
 }
 
-/** The `onDelivery` a sink needs for {@link probeLifecycle}: query the task the delivery names. */
+/** The `onDelivery` a receiver needs: query the task the delivery names. */
 export function queryOnDelivery(target: Target) {
   return async (delivery: { body: unknown }): Promise<Exchange | undefined> => {
     const id = deliveryTaskId(delivery);

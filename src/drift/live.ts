@@ -6,16 +6,19 @@
  *
  * Per operation and status it reports fields, enum values and statuses seen on the wire that the spec does not
  * document, formats that values failed (a "uri" that is not one), responses the validators reject, and, as safe
- * coverage notes, what the spec documents that no recording showed.
+ * coverage notes, what the spec documents that no recording showed. It works in phases: pick the recordings of the
+ * target, tally each against its operation and documented response (walking and validating the bodies), then turn
+ * the tallies into findings (transport, bodies, coverage).
  */
-import { fullFormats } from "ajv-formats/dist/formats.js";
-import type { Recording } from "../../contract-tests/lib/recordings.js";
 import { operations } from "../../generated/operations.js";
 import { type ValidationIssue, validators } from "../../generated/validators.js";
+import type { Recording } from "../verify/recordings.js";
 import { code, type Finding, type Level, sortFindings, summarize } from "./findings.js";
 import { isObject, type JsonObject } from "./load.js";
 import type { LIVE_RULES } from "./rules.js";
-import { stableJson } from "./schema-diff.js";
+import { stableJson } from "./schema-view.js";
+
+export type { Recording };
 
 interface BodyDef {
   contentType: string;
@@ -125,16 +128,6 @@ function documentedFields(schema: unknown, path = "", out = new Set<string>(), s
   return out;
 }
 
-/** Runs an ajv-formats format on a value; undefined when the format is unknown. */
-function matchesFormat(format: string, value: string): boolean | undefined {
-  const f = (fullFormats as Record<string, unknown>)[format];
-  if (f === undefined) return undefined;
-  const check = isObject(f) && "validate" in f ? f.validate : f;
-  if (check instanceof RegExp) return check.test(value);
-  if (typeof check === "function") return Boolean(check(value));
-  return undefined;
-}
-
 /** What the walk of the bodies of one operation and status accumulates. */
 interface Observed {
   count: number;
@@ -145,21 +138,34 @@ interface Observed {
   violations: Map<string, { keyword: string; path: string; message: string; count: number }>;
 }
 
-function walk(value: unknown, schema: unknown, path: string, seen: Observed, stack: unknown[] = []): void {
+/** Where the walk is: the field path (`results[]`), the JSON pointer (`/results/0`), the schemas above. */
+interface At {
+  path: string;
+  pointer: string;
+  stack: unknown[];
+  /** JSON pointers of the values the generated validator found breaking their format. */
+  badFormats: ReadonlySet<string>;
+}
+
+function walk(value: unknown, schema: unknown, seen: Observed, at: At): void {
+  const { path, pointer, stack } = at;
   if (stack.length > 32) return;
   const d = documented(schema);
+  const below = (p: string, ptr: string): At => ({ ...at, path: p, pointer: ptr, stack: [...stack, schema] });
   if (Array.isArray(value)) {
-    if (d.items !== undefined) for (const item of value) walk(item, d.items, `${path}[]`, seen, [...stack, schema]);
+    if (d.items === undefined) return;
+    for (const [i, item] of value.entries()) walk(item, d.items, seen, below(`${path}[]`, `${pointer}/${i}`));
     return;
   }
   if (isObject(value)) {
     for (const [key, child] of Object.entries(value)) {
       const p = join(path, key);
+      const ptr = `${pointer}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`;
       if (d.properties.has(key)) {
         seen.fields.add(p);
-        walk(child, d.properties.get(key), p, seen, [...stack, schema]);
+        walk(child, d.properties.get(key), seen, below(p, ptr));
       } else if (isObject(d.additionalProperties)) {
-        walk(child, d.additionalProperties, join(path, "*"), seen, [...stack, schema]);
+        walk(child, d.additionalProperties, seen, below(join(path, "*"), ptr));
       } else if (d.additionalProperties !== false) {
         // additionalProperties: false would make it a validator error instead (reported as a violation).
         seen.undocumented.set(p, (seen.undocumented.get(p) ?? 0) + 1);
@@ -176,8 +182,8 @@ function walk(value: unknown, schema: unknown, path: string, seen: Observed, sta
     entry.seen.set(key, hit);
   }
   if (d.format && typeof value === "string") {
-    const ok = matchesFormat(d.format, value);
-    if (ok === undefined) return;
+    // The generated validator (formats on) is the one judge of formats: it found this value bad, or it did not.
+    const ok = !at.badFormats.has(pointer);
     const key = `${path} ${d.format}`;
     const entry = seen.formats.get(key) ?? { format: d.format, ok: 0, failed: 0, examples: [] };
     seen.formats.set(key, entry);
@@ -236,47 +242,54 @@ export interface AnalyzeOptions {
 /** Default for {@link AnalyzeOptions.target}: only the live API is evidence of live drift. */
 export const DEFAULT_TARGET = "live";
 
-/** Analyses recordings against the resolved pinned spec. */
-export function analyzeRecordings(
-  recordings: readonly Recording[],
-  spec: JsonObject,
-  options: AnalyzeOptions = {},
-): LiveDriftReport {
-  const target = options.target ?? DEFAULT_TARGET;
-  const schemas = isObject(spec.components) && isObject(spec.components.schemas) ? spec.components.schemas : {};
+/** What tallying the recordings of one run found, before it becomes findings. */
+interface Tally {
+  seen: Record<string, Record<string, number>>;
+  observed: Map<string, Observed>;
+  undocumentedOps: Map<string, number>;
+  undocumentedStatuses: Map<string, { operation: string; status: number; count: number }>;
+  mediaMismatch: Map<string, { operation: string; where: string; got: string; want: string; count: number }>;
+  notJson: Map<string, { operation: string; where: string; count: number; example: string }>;
+}
+
+type Schemas = Record<string, unknown>;
+type Validate = ((data: unknown) => boolean) & { errors?: ValidationIssue[] | null };
+
+const bump = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
+
+/** Phase 1: which recordings are evidence (those of the target), and how many of the others were skipped. */
+function select(recordings: readonly Recording[], target: string) {
   const used = recordings.filter((r) => target === "all" || r.target === target);
   const skipped: Record<string, number> = {};
   for (const r of recordings) if (!used.includes(r)) skipped[r.target] = (skipped[r.target] ?? 0) + 1;
+  return { used, skipped };
+}
 
-  const findings: Finding[] = [];
-  const seen: Record<string, Record<string, number>> = {};
-  const observed = new Map<string, Observed>();
-  const undocumentedOps = new Map<string, number>();
-  const undocumentedStatuses = new Map<string, { operation: string; status: number; count: number }>();
-  const mediaMismatch = new Map<
-    string,
-    { operation: string; where: string; got: string; want: string; count: number }
-  >();
-  const notJson = new Map<string, { operation: string; where: string; count: number; example: string }>();
-
+/** Phase 2: each recording against its operation and documented response; bodies walked and validated. */
+function tally(used: readonly Recording[], schemas: Schemas): Tally {
+  const t: Tally = {
+    seen: {},
+    observed: new Map(),
+    undocumentedOps: new Map(),
+    undocumentedStatuses: new Map(),
+    mediaMismatch: new Map(),
+    notJson: new Map(),
+  };
   for (const recording of used) {
     const id = operationOf(recording);
     if (!id) {
-      const key = `${recording.request.method.toUpperCase()} ${recording.request.path.split("?")[0]}`;
-      undocumentedOps.set(key, (undocumentedOps.get(key) ?? 0) + 1);
+      bump(t.undocumentedOps, `${recording.request.method.toUpperCase()} ${recording.request.path.split("?")[0]}`);
       continue;
     }
-    const op = table[id] as OperationDef;
     const status = recording.response.status;
-    seen[id] ??= {};
-    (seen[id] as Record<string, number>)[String(status)] =
-      ((seen[id] as Record<string, number>)[String(status)] ?? 0) + 1;
-    const response = responseFor(op, status);
+    t.seen[id] ??= {};
+    const statuses = t.seen[id];
+    statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
+    const response = responseFor(table[id] as OperationDef, status);
     if (!response) {
-      const key = `${id} ${status}`;
-      const entry = undocumentedStatuses.get(key) ?? { operation: id, status, count: 0 };
+      const entry = t.undocumentedStatuses.get(`${id} ${status}`) ?? { operation: id, status, count: 0 };
       entry.count++;
-      undocumentedStatuses.set(key, entry);
+      t.undocumentedStatuses.set(`${id} ${status}`, entry);
       continue;
     }
     const where = `response ${response.key}`;
@@ -285,53 +298,63 @@ export function analyzeRecordings(
     const got = mediaType(recording.response.headers);
     if (got && got !== body.contentType) {
       const key = `${id} ${where} ${got}`;
-      const entry = mediaMismatch.get(key) ?? { operation: id, where, got, want: body.contentType, count: 0 };
+      const entry = t.mediaMismatch.get(key) ?? { operation: id, where, got, want: body.contentType, count: 0 };
       entry.count++;
-      mediaMismatch.set(key, entry);
+      t.mediaMismatch.set(key, entry);
     }
     const value = recording.response.body;
     if (isJsonType(body.contentType) && typeof value === "string") {
-      const key = `${id} ${where}`;
-      const entry = notJson.get(key) ?? { operation: id, where, count: 0, example: example(value) };
+      const entry = t.notJson.get(`${id} ${where}`) ?? { operation: id, where, count: 0, example: example(value) };
       entry.count++;
-      notJson.set(key, entry);
+      t.notJson.set(`${id} ${where}`, entry);
       continue;
     }
     const key = `${id}\u0000${where}`;
-    const obs: Observed = observed.get(key) ?? {
-      count: 0,
-      fields: new Set(),
-      undocumented: new Map(),
-      enumValues: new Map(),
-      formats: new Map(),
-      violations: new Map(),
-    };
-    observed.set(key, obs);
-    obs.count++;
-    const schema = schemas[body.schema];
-    walk(value, schema, "", obs);
-    const validate = (
-      validators as Record<string, ((data: unknown) => boolean) & { errors?: ValidationIssue[] | null }>
-    )[body.schema];
-    if (validate && !validate(value)) {
-      for (const issue of validate.errors ?? []) {
-        // enum and format failures are reported per field by the walk; `if` only wraps its `then` errors.
-        if (["enum", "const", "format", "if"].includes(issue.keyword)) continue;
-        const field = fieldOf(issue.instancePath);
-        const vkey = `${issue.keyword} ${field} ${issue.message ?? ""}`;
-        const v = obs.violations.get(vkey) ?? {
-          keyword: issue.keyword,
-          path: field,
-          message: issue.message ?? issue.keyword,
-          count: 0,
-        };
-        v.count++;
-        obs.violations.set(vkey, v);
-      }
-    }
+    const obs = t.observed.get(key) ?? newObserved();
+    t.observed.set(key, obs);
+    observe(obs, value, body.schema, schemas);
   }
+  return t;
+}
 
-  for (const [key, count] of undocumentedOps) {
+function newObserved(): Observed {
+  return {
+    count: 0,
+    fields: new Set(),
+    undocumented: new Map(),
+    enumValues: new Map(),
+    formats: new Map(),
+    violations: new Map(),
+  };
+}
+
+/** Validates one body with the generated validator, then walks it field by field. */
+function observe(obs: Observed, value: unknown, schemaName: string, schemas: Schemas): void {
+  obs.count++;
+  const validate = (validators as Record<string, Validate>)[schemaName];
+  const issues = validate && !validate(value) ? (validate.errors ?? []) : [];
+  const badFormats = new Set(issues.filter((i) => i.keyword === "format").map((i) => i.instancePath));
+  walk(value, schemas[schemaName], obs, { path: "", pointer: "", stack: [], badFormats });
+  for (const issue of issues) {
+    // enum and format failures are reported per field by the walk; `if` only wraps its `then` errors.
+    if (["enum", "const", "format", "if"].includes(issue.keyword)) continue;
+    const field = fieldOf(issue.instancePath);
+    const key = `${issue.keyword} ${field} ${issue.message ?? ""}`;
+    const v = obs.violations.get(key) ?? {
+      keyword: issue.keyword,
+      path: field,
+      message: issue.message ?? issue.keyword,
+      count: 0,
+    };
+    v.count++;
+    obs.violations.set(key, v);
+  }
+}
+
+/** Phase 3a: what the wire showed about operations, statuses, media types and JSON. */
+function transportFindings(t: Tally): Finding[] {
+  const findings: Finding[] = [];
+  for (const [key, count] of t.undocumentedOps) {
     findings.push({
       level: "risky",
       rule: "undocumented-operation",
@@ -340,7 +363,7 @@ export function analyzeRecordings(
       message: `${key} was called ${count} time(s) but matches no operation of the spec`,
     });
   }
-  for (const { operation, status, count } of undocumentedStatuses.values()) {
+  for (const { operation, status, count } of t.undocumentedStatuses.values()) {
     findings.push({
       level: "risky",
       rule: "undocumented-status",
@@ -350,7 +373,7 @@ export function analyzeRecordings(
       after: status,
     });
   }
-  for (const m of mediaMismatch.values()) {
+  for (const m of t.mediaMismatch.values()) {
     findings.push({
       level: "risky",
       rule: "content-type-mismatch",
@@ -361,7 +384,7 @@ export function analyzeRecordings(
       after: m.got,
     });
   }
-  for (const n of notJson.values()) {
+  for (const n of t.notJson.values()) {
     findings.push({
       level: "breaking",
       rule: "non-json-body",
@@ -370,70 +393,67 @@ export function analyzeRecordings(
       message: `the documented JSON body was not JSON ${n.count} time(s), e.g. ${code(n.example)}`,
     });
   }
+  return findings;
+}
 
-  for (const [key, obs] of observed) {
-    const [operation = "", where = ""] = key.split("\u0000");
-    const at = (level: Level, rule: keyof typeof LIVE_RULES, message: string, extra: Partial<Finding> = {}) =>
-      findings.push({ level, rule, operation, where, message, ...extra });
-    for (const [field, count] of obs.undocumented) {
-      at("risky", "undocumented-field", `seen in ${count} of ${obs.count} response(s), not in the spec`, { field });
-    }
-    for (const [field, entry] of obs.enumValues) {
-      const extra = [...entry.seen.values()].filter(
-        (s) => !entry.documented.some((d) => stableJson(d) === stableJson(s.value)),
-      );
-      if (extra.length > 0) {
-        at(
-          "breaking",
-          "undocumented-enum-value",
-          `${extra.map((s) => `${code(example(s.value))} (${s.count}x)`).join(", ")} seen; the spec lists ${entry.documented.map((d) => code(example(d))).join(", ")}: the pinned validators reject it and exhaustive switches miss it`,
-          { field, after: extra.map((s) => s.value) },
-        );
-      }
-      const never = entry.documented.filter((d) => !entry.seen.has(stableJson(d)));
-      if (never.length > 0) {
-        at("safe", "enum-value-never-seen", `documented value(s) never seen: ${never.map(example).join(", ")}`, {
-          field,
-          after: never,
-        });
-      }
-    }
-    for (const [formatKey, f] of obs.formats) {
-      if (f.failed === 0) continue;
-      const field = formatKey.slice(0, formatKey.lastIndexOf(" "));
-      const total = f.ok + f.failed;
+/** Phase 3b: what the bodies of one operation and status showed, field by field. */
+function bodyFindings(operation: string, where: string, obs: Observed, schemas: Schemas): Finding[] {
+  const findings: Finding[] = [];
+  const at = (level: Level, rule: keyof typeof LIVE_RULES, message: string, extra: Partial<Finding> = {}) =>
+    findings.push({ level, rule, operation, where, message, ...extra });
+  for (const [field, count] of obs.undocumented) {
+    at("risky", "undocumented-field", `seen in ${count} of ${obs.count} response(s), not in the spec`, { field });
+  }
+  for (const [field, entry] of obs.enumValues) {
+    const extra = [...entry.seen.values()].filter(
+      (s) => !entry.documented.some((d) => stableJson(d) === stableJson(s.value)),
+    );
+    if (extra.length > 0) {
       at(
         "breaking",
-        f.ok === 0 ? "format-never-matched" : "format-mismatch",
-        `${f.ok === 0 ? `none of ${total} value(s) matched` : `${f.failed} of ${total} value(s) did not match`} format ${f.format}, e.g. ${f.examples.map(code).join(", ")}`,
-        { field, after: f.examples },
+        "undocumented-enum-value",
+        `${extra.map((s) => `${code(example(s.value))} (${s.count}x)`).join(", ")} seen; the spec lists ${entry.documented.map((d) => code(example(d))).join(", ")}: the pinned validators reject it and exhaustive switches miss it`,
+        { field, after: extra.map((s) => s.value) },
       );
     }
-    for (const v of obs.violations.values()) {
-      at("breaking", "schema-violation", `${v.count} of ${obs.count} response(s): ${v.keyword}: ${v.message}`, {
-        ...(v.path ? { field: v.path } : {}),
+    const never = entry.documented.filter((d) => !entry.seen.has(stableJson(d)));
+    if (never.length > 0) {
+      at("safe", "enum-value-never-seen", `documented value(s) never seen: ${never.map(example).join(", ")}`, {
+        field,
+        after: never,
       });
     }
-    const schemaName = (() => {
-      const op = table[operation];
-      const status = where.replace(/^response /, "");
-      return op?.responses[status]?.body?.schema ?? null;
-    })();
-    if (schemaName) {
-      const never = [...documentedFields(schemas[schemaName])].filter((f) => !obs.fields.has(f));
-      if (never.length > 0) {
-        at(
-          "safe",
-          "field-never-seen",
-          `documented field(s) never seen in ${obs.count} response(s): ${never.join(", ")}`,
-          {
-            after: never,
-          },
-        );
-      }
+  }
+  for (const [formatKey, f] of obs.formats) {
+    if (f.failed === 0) continue;
+    const field = formatKey.slice(0, formatKey.lastIndexOf(" "));
+    const total = f.ok + f.failed;
+    at(
+      "breaking",
+      f.ok === 0 ? "format-never-matched" : "format-mismatch",
+      `${f.ok === 0 ? `none of ${total} value(s) matched` : `${f.failed} of ${total} value(s) did not match`} format ${f.format}, e.g. ${f.examples.map(code).join(", ")}`,
+      { field, after: f.examples },
+    );
+  }
+  for (const v of obs.violations.values()) {
+    at("breaking", "schema-violation", `${v.count} of ${obs.count} response(s): ${v.keyword}: ${v.message}`, {
+      ...(v.path ? { field: v.path } : {}),
+    });
+  }
+  const schemaName = table[operation]?.responses[where.replace(/^response /, "")]?.body?.schema ?? null;
+  if (schemaName) {
+    const never = [...documentedFields(schemas[schemaName])].filter((f) => !obs.fields.has(f));
+    if (never.length > 0) {
+      const message = `documented field(s) never seen in ${obs.count} response(s): ${never.join(", ")}`;
+      at("safe", "field-never-seen", message, { after: never });
     }
   }
+  return findings;
+}
 
+/** Phase 3c: what the spec documents that no recording exercised. */
+function coverageFindings(seen: Tally["seen"]): Finding[] {
+  const findings: Finding[] = [];
   for (const [id, op] of Object.entries(table)) {
     const statuses = seen[id];
     if (!statuses) {
@@ -459,7 +479,27 @@ export function analyzeRecordings(
       });
     }
   }
+  return findings;
+}
 
+/** Analyses recordings against the resolved pinned spec. */
+export function analyzeRecordings(
+  recordings: readonly Recording[],
+  spec: JsonObject,
+  options: AnalyzeOptions = {},
+): LiveDriftReport {
+  const target = options.target ?? DEFAULT_TARGET;
+  const schemas = isObject(spec.components) && isObject(spec.components.schemas) ? spec.components.schemas : {};
+  const { used, skipped } = select(recordings, target);
+  const t = tally(used, schemas);
+  const findings = [
+    ...transportFindings(t),
+    ...[...t.observed].flatMap(([key, obs]) => {
+      const [operation = "", where = ""] = key.split("\u0000");
+      return bodyFindings(operation, where, obs, schemas);
+    }),
+    ...coverageFindings(t.seen),
+  ];
   const times = used.map((r) => r.recordedAt).sort();
   const final = sortFindings(findings);
   return {
@@ -473,7 +513,7 @@ export function analyzeRecordings(
       skipped,
       ...(times.length ? { from: times[0] as string, to: times[times.length - 1] as string } : {}),
     },
-    seen,
+    seen: t.seen,
     summary: summarize(final),
     findings: final,
   };

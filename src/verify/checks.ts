@@ -5,8 +5,9 @@
  * `generated/operations.ts` and `generated/validators.ts`; nothing here restates the spec.
  */
 import { type ValidationIssue, validators } from "../../generated/validators.js";
+import type { CheckName } from "./catalog.js";
 import { mediaType, PRISM_INVENTION_MEANING, recognisePrism } from "./prism-inventions.js";
-import { type Exchange, operationTable, type ResponseDef, type Violation } from "./types.js";
+import { attach, type Exchange, operationTable, type ResponseDef, type Violation } from "./types.js";
 
 type Validate = ((data: unknown) => boolean) & { errors?: ValidationIssue[] | null };
 
@@ -41,7 +42,7 @@ function show(value: unknown): string {
 export function schemaViolations(
   data: unknown,
   issues: readonly ValidationIssue[],
-  context: { operation: string; status: number | null; prefix: string; rulePrefix?: string },
+  context: { operation: string; status: number | null; prefix: string; rulePrefix?: string; check?: CheckName },
 ): Violation[] {
   // ajv reports a failed `if/then` twice: the real cause and a summary "must match then schema"; keep the cause.
   const useful = issues.some((i) => i.keyword !== "if") ? issues.filter((i) => i.keyword !== "if") : issues;
@@ -56,6 +57,7 @@ export function schemaViolations(
     }
     if (issue.keyword !== "required") message += ` (got ${show(valueAt(data, issue.instancePath))})`;
     return {
+      check: context.check ?? "body-schema",
       operation: context.operation,
       status: context.status,
       pointer: `${context.prefix}${pointer}`,
@@ -69,12 +71,15 @@ export function schemaViolations(
 export function validateAgainst(
   schema: string,
   data: unknown,
-  context: { operation: string; status: number | null; prefix: string; rulePrefix?: string },
+  context: { operation: string; status: number | null; prefix: string; rulePrefix?: string; check?: CheckName },
 ): Violation[] {
   const validate = (validators as Readonly<Record<string, Validate>>)[schema];
   if (!validate) {
     const { operation, status, prefix } = context;
-    return [{ operation, status, pointer: prefix, rule: "schema:unknown", message: `no validator for ${schema}` }];
+    const check = context.check ?? "body-schema";
+    return [
+      { check, operation, status, pointer: prefix, rule: "schema:unknown", message: `no validator for ${schema}` },
+    ];
   }
   if (validate(data)) return [];
   return schemaViolations(data, validate.errors ?? [], context);
@@ -116,11 +121,18 @@ export interface CheckOptions {
  * conforms). A response Prism invented is reported as such (rule `prism-invention:KIND`) and not checked further.
  */
 export function checkExchange(exchange: Exchange, options: CheckOptions = {}): Violation[] {
+  return attach(exchange, exchangeViolations(exchange, options));
+}
+
+function exchangeViolations(exchange: Exchange, options: CheckOptions): Violation[] {
   const { operationId, response } = exchange;
   const status = response.status;
   const base = { operation: operationId, status };
   const op = operationTable[operationId];
-  if (!op) return [{ ...base, pointer: "", rule: "unknown-operation", message: `the spec has no ${operationId}` }];
+  if (!op) {
+    const message = `the spec has no ${operationId}`;
+    return [{ check: "status-documented", ...base, pointer: "", rule: "unknown-operation", message }];
+  }
 
   const invention = recognisePrism(response);
   if (invention) {
@@ -129,6 +141,7 @@ export function checkExchange(exchange: Exchange, options: CheckOptions = {}): V
     const found = invention.validation.length ? ` [${invention.validation.join("; ")}]` : "";
     return [
       {
+        check: "server-answers",
         ...base,
         pointer: "",
         rule: `prism-invention:${invention.kind}`,
@@ -142,6 +155,7 @@ export function checkExchange(exchange: Exchange, options: CheckOptions = {}): V
     const documented = Object.keys(op.responses).join(", ");
     return [
       {
+        check: "status-documented",
         ...base,
         pointer: "/status",
         rule: "status-documented",
@@ -155,6 +169,7 @@ export function checkExchange(exchange: Exchange, options: CheckOptions = {}): V
   const got = mediaType(response.headers["content-type"]);
   if (got !== def.body.contentType) {
     out.push({
+      check: "content-type",
       ...base,
       pointer: "/headers/content-type",
       rule: "content-type",
@@ -165,6 +180,7 @@ export function checkExchange(exchange: Exchange, options: CheckOptions = {}): V
   if (!parsed.ok) {
     const text = String(response.body);
     out.push({
+      check: "body-schema",
       ...base,
       pointer: "/body",
       rule: "json-body",
@@ -180,6 +196,7 @@ export function checkExchange(exchange: Exchange, options: CheckOptions = {}): V
       // The error schemas declare only `error` and require nothing, so a body of another shape validates; the
       // client would find no code, type or message in it. Every documented error example carries the envelope.
       out.push({
+        check: "error-envelope",
         ...base,
         pointer: "/body/error",
         rule: "error-envelope",
@@ -187,6 +204,7 @@ export function checkExchange(exchange: Exchange, options: CheckOptions = {}): V
       });
     } else if (isRecord(body.error) && typeof body.error.code === "number" && body.error.code !== status) {
       out.push({
+        check: "error-code-matches-status",
         ...base,
         pointer: "/body/error/code",
         rule: "error-code-matches-status",
@@ -201,15 +219,36 @@ export function checkExchange(exchange: Exchange, options: CheckOptions = {}): V
  * The expectation of a probe: the response status is one of `allowed`. A different documented status still breaks
  * the probe's promise (an unknown task answered 200, a missing token accepted).
  */
-export function expectStatus(exchange: Exchange, allowed: readonly number[], why: string): Violation[] {
+export function expectStatus(
+  exchange: Exchange,
+  allowed: readonly number[],
+  why: string,
+  check: CheckName = "status-documented",
+): Violation[] {
   if (allowed.includes(exchange.response.status)) return [];
-  return [
+  return attach(exchange, [
     {
+      check,
       operation: exchange.operationId,
       status: exchange.response.status,
       pointer: "/status",
       rule: "expected-status",
       message: `${why}: expected ${allowed.join(" or ")}, got ${exchange.response.status}`,
     },
-  ];
+  ]);
+}
+
+/**
+ * The checks an exchange gave evidence for (whether or not it broke them): every answer is judged for its status,
+ * a documented body for its content type and schema, an error body for its envelope and code.
+ */
+export function evaluatedBy(exchange: Exchange): CheckName[] {
+  const out: CheckName[] = ["server-answers"];
+  if (recognisePrism(exchange.response)) return out;
+  out.push("status-documented");
+  const def = documentedResponse(exchange.operationId, exchange.response.status);
+  if (!def?.body) return out;
+  out.push("content-type", "body-schema");
+  if (exchange.response.status >= 400) out.push("error-envelope", "error-code-matches-status");
+  return out;
 }

@@ -9,10 +9,15 @@
  *   client waits for); a new enum value is risky (exhaustive switches); a widened constraint is risky because the
  *   client validates responses against the pinned spec (`validateResponses`) and would reject the new values;
  *   narrowing is safe.
- * Keywords it has no rule for are compared as JSON and reported as risky, never dropped.
+ * Keywords it has no rule for are compared as JSON and reported as risky, never dropped. diffSchema reads both
+ * schemas through schema-view.ts and hands each keyword family (type, format, enum, constraints, properties,
+ * additionalProperties, items, oneOf/anyOf, if/then/else, annotations) to its own function.
  */
 import type { Finding, Level } from "./findings.js";
-import { isObject, type JsonObject } from "./load.js";
+import { isObject } from "./load.js";
+import { covers, join, LOWER, list, same, sameDoc, show, UPPER, type View, view } from "./schema-view.js";
+
+export { sameDoc, stableJson } from "./schema-view.js";
 
 /** Who writes the data the schema describes. */
 export type Direction = "request" | "response";
@@ -24,210 +29,20 @@ export interface SchemaDiffContext {
   add(finding: Omit<Finding, "operation" | "where">): void;
 }
 
-/** Keywords that only document: a change to them is `doc-changed` (safe). */
-const ANNOTATIONS = new Set([
-  "description",
-  "title",
-  "summary",
-  "example",
-  "examples",
-  "$comment",
-  "externalDocs",
-  "readOnly",
-  "writeOnly",
-  "xml",
-  "$schema",
-  "$id",
-  "$anchor",
-  "$defs",
-  "definitions",
-  "contentMediaType",
-  "contentEncoding",
-]);
-
-/** Upper bounds: a lower value narrows. */
-const UPPER = ["maxLength", "maxItems", "maxProperties", "maximum", "exclusiveMaximum"] as const;
-/** Lower bounds: a higher value narrows. */
-const LOWER = ["minLength", "minItems", "minProperties", "minimum", "exclusiveMinimum"] as const;
-
-/** The keywords this module has a rule for; any other keyword is compared as JSON. */
-const HANDLED = new Set<string>([
-  "type",
-  "nullable",
-  "format",
-  "enum",
-  "const",
-  ...UPPER,
-  ...LOWER,
-  "pattern",
-  "multipleOf",
-  "uniqueItems",
-  "properties",
-  "required",
-  "additionalProperties",
-  "items",
-  "allOf",
-  "oneOf",
-  "anyOf",
-  "if",
-  "then",
-  "else",
-  "deprecated",
-  "default",
-]);
-
-/** JSON with sorted keys; a cycle becomes `"[cycle]"` (resolved documents can be cyclic). */
-export function stableJson(value: unknown, stack: object[] = []): string {
-  if (typeof value !== "object" || value === null) return JSON.stringify(value) ?? "null";
-  if (stack.includes(value)) return '"[cycle]"';
-  stack.push(value);
-  const out = Array.isArray(value)
-    ? `[${value.map((v) => stableJson(v, stack)).join(",")}]`
-    : `{${Object.keys(value)
-        .sort()
-        .map((k) => `${JSON.stringify(k)}:${stableJson((value as JsonObject)[k], stack)}`)
-        .join(",")}}`;
-  stack.pop();
-  return out;
-}
-
-const same = (a: unknown, b: unknown) => stableJson(a) === stableJson(b);
-
-/** Documentation text with its whitespace collapsed: a re-wrapped or re-indented paragraph says the same. */
-function normalizeDoc(value: unknown): unknown {
-  if (typeof value === "string") return value.replace(/\s+/g, " ").trim();
-  if (Array.isArray(value)) return value.map(normalizeDoc);
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalizeDoc(v)]));
-  return value;
-}
-
-/** Whether two pieces of documentation say the same, whitespace aside. */
-export const sameDoc = (a: unknown, b: unknown) => same(normalizeDoc(a), normalizeDoc(b));
-const show = (value: unknown) => (typeof value === "string" ? value : stableJson(value));
-const list = (values: unknown[]) => values.map(show).join(", ");
-
-/** A schema with `allOf` folded in and 3.0 spellings (`nullable`, boolean exclusive bounds) made 3.1. */
-interface View {
-  types: Set<string> | undefined;
-  format: string | undefined;
-  enum: unknown[] | undefined;
-  bounds: Map<string, number>;
-  pattern: string | undefined;
-  multipleOf: number | undefined;
-  uniqueItems: boolean;
-  properties: Map<string, unknown>;
-  required: Set<string>;
-  additionalProperties: unknown;
-  items: unknown;
-  /** if/then/else rules; the branches are named so that the object is not a thenable. */
-  conditionals: { condition: unknown; whenTrue: unknown; whenFalse: unknown }[];
-  oneOf: unknown[] | undefined;
-  anyOf: unknown[] | undefined;
-  deprecated: boolean;
-  default: unknown;
-  annotations: JsonObject;
-  other: JsonObject;
-}
-
-function view(schema: JsonObject, depth = 0): View {
-  const v: View = {
-    types: undefined,
-    format: undefined,
-    enum: undefined,
-    bounds: new Map(),
-    pattern: undefined,
-    multipleOf: undefined,
-    uniqueItems: false,
-    properties: new Map(),
-    required: new Set(),
-    additionalProperties: undefined,
-    items: undefined,
-    conditionals: [],
-    oneOf: undefined,
-    anyOf: undefined,
-    deprecated: false,
-    default: undefined,
-    annotations: {},
-    other: {},
-  };
-  if (schema.type !== undefined) {
-    v.types = new Set((Array.isArray(schema.type) ? schema.type : [schema.type]).map(String));
-    if (schema.nullable === true) v.types.add("null");
-  }
-  if (typeof schema.format === "string") v.format = schema.format;
-  if (Array.isArray(schema.enum)) v.enum = schema.enum;
-  else if ("const" in schema) v.enum = [schema.const];
-  for (const key of [...UPPER, ...LOWER]) {
-    if (typeof schema[key] === "number") v.bounds.set(key, schema[key]);
-  }
-  // OpenAPI 3.0: `exclusiveMaximum: true` makes `maximum` exclusive.
-  for (const [flag, bound] of [
-    ["exclusiveMaximum", "maximum"],
-    ["exclusiveMinimum", "minimum"],
-  ] as const) {
-    if (schema[flag] === true && typeof schema[bound] === "number") {
-      v.bounds.set(flag, schema[bound]);
-      v.bounds.delete(bound);
-    }
-  }
-  if (typeof schema.pattern === "string") v.pattern = schema.pattern;
-  if (typeof schema.multipleOf === "number") v.multipleOf = schema.multipleOf;
-  v.uniqueItems = schema.uniqueItems === true;
-  if (isObject(schema.properties)) for (const [k, s] of Object.entries(schema.properties)) v.properties.set(k, s);
-  if (Array.isArray(schema.required)) for (const name of schema.required) v.required.add(String(name));
-  v.additionalProperties = schema.additionalProperties;
-  v.items = schema.items;
-  if ("if" in schema || "then" in schema || "else" in schema) {
-    v.conditionals.push({ condition: schema.if, whenTrue: schema.then, whenFalse: schema.else });
-  }
-  if (Array.isArray(schema.oneOf)) v.oneOf = schema.oneOf;
-  if (Array.isArray(schema.anyOf)) v.anyOf = schema.anyOf;
-  v.deprecated = schema.deprecated === true;
-  v.default = schema.default;
-  for (const [key, value] of Object.entries(schema)) {
-    if (ANNOTATIONS.has(key) || key.startsWith("x-")) v.annotations[key] = value;
-    else if (!HANDLED.has(key)) v.other[key] = value;
-  }
-  // OpenAPI 3.0's `example: X` is 3.1's `examples: [X]`: the same documentation, not a change.
-  if ("example" in v.annotations && !("examples" in v.annotations)) {
-    v.annotations.examples = [v.annotations.example];
-    delete v.annotations.example;
-  }
-  // allOf: every member applies, so its properties, required names and conditions are the schema's own.
-  if (Array.isArray(schema.allOf) && depth < 16) {
-    for (const member of schema.allOf) {
-      if (!isObject(member)) continue;
-      const m = view(member, depth + 1);
-      v.types ??= m.types;
-      v.format ??= m.format;
-      v.enum ??= m.enum;
-      for (const [k, b] of m.bounds) if (!v.bounds.has(k)) v.bounds.set(k, b);
-      v.pattern ??= m.pattern;
-      v.multipleOf ??= m.multipleOf;
-      v.uniqueItems ||= m.uniqueItems;
-      for (const [k, s] of m.properties) if (!v.properties.has(k)) v.properties.set(k, s);
-      for (const name of m.required) v.required.add(name);
-      v.additionalProperties ??= m.additionalProperties;
-      v.items ??= m.items;
-      v.conditionals.push(...m.conditionals);
-      v.oneOf ??= m.oneOf;
-      v.anyOf ??= m.anyOf;
-      v.deprecated ||= m.deprecated;
-      v.default ??= m.default;
-      for (const [k, value] of Object.entries(m.annotations)) if (!(k in v.annotations)) v.annotations[k] = value;
-      for (const [k, value] of Object.entries(m.other)) if (!(k in v.other)) v.other[k] = value;
-    }
-  }
-  return v;
-}
-
-/** `integer` is a `number`: a type set covers `t` if it has `t` or, for integers, `number`. */
-const covers = (set: Set<string>, t: string) => set.has(t) || (t === "integer" && set.has("number"));
-
-const join = (field: string, key: string) => (field ? `${field}.${key}` : key);
-
 /** Pairs already compared (or being compared): resolved documents can be cyclic. */
 type Visited = WeakMap<object, WeakSet<object>>;
+
+/** What each keyword family's comparison gets: where it is, how to report, and how to compare a sub-schema. */
+interface Step {
+  field: string;
+  ctx: SchemaDiffContext;
+  /** The client writes the data (a request). */
+  req: boolean;
+  /** Adds a finding at `field`. */
+  add(level: Level, rule: string, message: string, extra?: { before?: unknown; after?: unknown }): void;
+  /** Compares two sub-schemas at `path`. */
+  recurse(before: unknown, after: unknown, path: string): void;
+}
 
 /**
  * Compares `before` (pinned) with `after` (upstream) and adds a finding per difference.
@@ -241,16 +56,17 @@ export function diffSchema(
   visited: Visited = new WeakMap(),
 ): void {
   if (before === after) return;
-  const req = ctx.direction === "request";
   const at = field ? { field } : {};
-  const add = (level: Level, rule: string, message: string, extra: { before?: unknown; after?: unknown } = {}) =>
-    ctx.add({ level, rule, ...at, message, ...extra });
-
+  const step: Step = {
+    field,
+    ctx,
+    req: ctx.direction === "request",
+    add: (level, rule, message, extra = {}) => ctx.add({ level, rule, ...at, message, ...extra }),
+    recurse: (x, y, path) => diffSchema(x, y, path, ctx, visited),
+  };
   if (!isObject(before) || !isObject(after)) {
     // Boolean schemas (`true`/`false`) or garbage: no finer rule applies.
-    if (!same(before, after)) {
-      add("risky", "schema-changed", "schema changed", { before, after });
-    }
+    if (!same(before, after)) step.add("risky", "schema-changed", "schema changed", { before, after });
     return;
   }
   const seen = visited.get(before);
@@ -260,8 +76,10 @@ export function diffSchema(
 
   const a = view(before);
   const b = view(after);
+  for (const family of FAMILIES) family(a, b, step);
+}
 
-  // type
+function diffType(a: View, b: View, { req, add }: Step): void {
   if (a.types && b.types && !same([...a.types].sort(), [...b.types].sort())) {
     const widened = [...b.types].filter((t) => !covers(a.types as Set<string>, t));
     const narrowed = [...a.types].filter((t) => !covers(b.types as Set<string>, t));
@@ -299,8 +117,9 @@ export function diffSchema(
       { after: [...b.types] },
     );
   }
+}
 
-  // format
+function diffFormat(a: View, b: View, { req, add }: Step): void {
   if (a.format !== b.format) {
     const from = { before: a.format, after: b.format };
     if (a.format && b.format) {
@@ -321,8 +140,9 @@ export function diffSchema(
       );
     }
   }
+}
 
-  // enum / const
+function diffEnum(a: View, b: View, { req, add }: Step): void {
   if (a.enum && b.enum) {
     const removed = a.enum.filter((x) => !b.enum?.some((y) => same(x, y)));
     const added = b.enum.filter((x) => !a.enum?.some((y) => same(x, y)));
@@ -361,8 +181,10 @@ export function diffSchema(
       { before: a.enum },
     );
   }
+}
 
-  // numeric bounds
+/** Numeric bounds, pattern, multipleOf, uniqueItems: narrowing breaks requests, widening is risky in responses. */
+function diffConstraints(a: View, b: View, { req, add }: Step): void {
   for (const key of [...UPPER, ...LOWER]) {
     const x = a.bounds.get(key);
     const y = b.bounds.get(key);
@@ -422,8 +244,9 @@ export function diffSchema(
       );
     }
   }
+}
 
-  // properties and required
+function diffProperties(a: View, b: View, { field, ctx, req, recurse }: Step): void {
   const names = new Set([...a.properties.keys(), ...b.properties.keys(), ...a.required, ...b.required]);
   for (const name of names) {
     const path = join(field, name);
@@ -460,7 +283,7 @@ export function diffSchema(
       }
       continue;
     }
-    if (inA && inB) diffSchema(a.properties.get(name), b.properties.get(name), path, ctx, visited);
+    if (inA && inB) recurse(a.properties.get(name), b.properties.get(name), path);
     if (reqA !== reqB) {
       if (req) {
         ctx.add(
@@ -487,10 +310,11 @@ export function diffSchema(
       }
     }
   }
+}
 
-  // additionalProperties
+function diffAdditionalProperties(a: View, b: View, { field, req, add, recurse }: Step): void {
   if (isObject(a.additionalProperties) && isObject(b.additionalProperties)) {
-    diffSchema(a.additionalProperties, b.additionalProperties, join(field, "*"), ctx, visited);
+    recurse(a.additionalProperties, b.additionalProperties, join(field, "*"));
   } else if (!same(a.additionalProperties, b.additionalProperties)) {
     const closedA = a.additionalProperties === false;
     const closedB = b.additionalProperties === false;
@@ -513,10 +337,11 @@ export function diffSchema(
       });
     }
   }
+}
 
-  // items
+function diffItems(a: View, b: View, { field, req, add, recurse }: Step): void {
   if (a.items !== undefined && b.items !== undefined) {
-    diffSchema(a.items, b.items, `${field}[]`, ctx, visited);
+    recurse(a.items, b.items, `${field}[]`);
   } else if (a.items !== undefined || b.items !== undefined) {
     const added = b.items !== undefined;
     add(
@@ -525,13 +350,15 @@ export function diffSchema(
       added ? "array items now constrained" : "array items no longer constrained",
     );
   }
+}
 
-  // oneOf / anyOf: pairwise by position; a new alternative widens, a removed one narrows
+/** oneOf / anyOf: pairwise by position; a new alternative widens, a removed one narrows. */
+function diffAlternatives(a: View, b: View, { field, req, add, recurse }: Step): void {
   for (const key of ["oneOf", "anyOf"] as const) {
     const xs = a[key] ?? [];
     const ys = b[key] ?? [];
     for (let i = 0; i < Math.min(xs.length, ys.length); i++) {
-      diffSchema(xs[i], ys[i], `${field}(${key}[${i}])`, ctx, visited);
+      recurse(xs[i], ys[i], `${field}(${key}[${i}])`);
     }
     if (ys.length > xs.length) {
       add(req ? "safe" : "risky", "alternative-added", `${key}: ${ys.length - xs.length} alternative(s) added`);
@@ -539,8 +366,10 @@ export function diffSchema(
       add(req ? "breaking" : "safe", "alternative-removed", `${key}: ${xs.length - ys.length} alternative(s) removed`);
     }
   }
+}
 
-  // if/then/else (TaskDetail: completed => results, failed => error)
+/** if/then/else (TaskDetail: completed => results, failed => error). */
+function diffConditionals(a: View, b: View, { field, req, add, recurse }: Step): void {
   for (let i = 0; i < Math.max(a.conditionals.length, b.conditionals.length); i++) {
     const x = a.conditionals[i];
     const y = b.conditionals[i];
@@ -553,8 +382,7 @@ export function diffSchema(
         );
       }
       for (const branch of ["whenTrue", "whenFalse"] as const) {
-        if (isObject(x[branch]) || isObject(y[branch]))
-          diffSchema(x[branch] ?? {}, y[branch] ?? {}, field, ctx, visited);
+        if (isObject(x[branch]) || isObject(y[branch])) recurse(x[branch] ?? {}, y[branch] ?? {}, field);
       }
     } else if (y) {
       add(
@@ -570,8 +398,10 @@ export function diffSchema(
       );
     }
   }
+}
 
-  // deprecated, default
+/** deprecated, default, keywords without a rule (never silently safe), and documentation. */
+function diffAnnotations(a: View, b: View, { req, add }: Step): void {
   if (!a.deprecated && b.deprecated) add("risky", "deprecated", "deprecated: expect it to be removed");
   if (a.deprecated && !b.deprecated) add("safe", "doc-changed", "no longer deprecated");
   if (!same(a.default, b.default)) {
@@ -601,3 +431,17 @@ export function diffSchema(
   );
   if (docKeys.length > 0) add("safe", "doc-changed", `documentation changed: ${docKeys.sort().join(", ")}`);
 }
+
+/** Every keyword family, in the order findings are reported. */
+const FAMILIES: readonly ((a: View, b: View, step: Step) => void)[] = [
+  diffType,
+  diffFormat,
+  diffEnum,
+  diffConstraints,
+  diffProperties,
+  diffAdditionalProperties,
+  diffItems,
+  diffAlternatives,
+  diffConditionals,
+  diffAnnotations,
+];

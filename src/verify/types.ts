@@ -1,10 +1,11 @@
 /**
- * The contract suite's data: an exchange (one request and its response), a violation (one broken promise of the
- * spec), and a typed view of the generated operation table. Every check in `contract-tests/lib` is a pure function
+ * The checks' data: an exchange (one request and its response), a violation (one broken promise of the spec, named
+ * by the check that found it), and a typed view of the generated operation table. Every check is a pure function
  * from exchanges to violations, so the same checks run against Prism, the mock, the live API, the recordings and the
- * drift corpus.
+ * drift corpus, from `kling-edit verify` and from the contract suite alike.
  */
 import { operations } from "../../generated/operations.js";
+import type { CheckName } from "./catalog.js";
 
 /** Headers as plain lowercase-keyed strings (what `fetch`, node:http and the recordings all reduce to). */
 export type Headers = Record<string, string>;
@@ -41,6 +42,8 @@ export interface Exchange {
 
 /** One broken promise of the spec, found by a check. */
 export interface Violation {
+  /** The named check that found it (`kling-edit verify --list`). */
+  check: CheckName;
   /** The operationId (or callback operationId) the promise belongs to. */
   operation: string;
   /** The HTTP status of the response that broke it; `null` when there was none (a transport error, a callback). */
@@ -54,6 +57,10 @@ export interface Violation {
   rule: string;
   /** A sentence a person can act on. */
   message: string;
+  /** The server's request id of the response (`x-request-id` or `request-id`), when it sent one. */
+  requestId?: string;
+  /** The exchange that shows it (a report prints one per check). */
+  exchange?: Exchange;
 }
 
 /** A documented body: media type, the schema's name in components.schemas, and its examples. */
@@ -140,7 +147,19 @@ export function matchOperation(
   return undefined;
 }
 
-/** Renders a violation on one line: `getTaskDetail 200 /body/status schema:enum: must be one of ...`. */
+/** Renders a violation on one line: `body-schema getTaskDetail 200 /body/status schema:enum: must be one of ...`. */
 export function formatViolation(v: Violation): string {
-  return `${v.operation} ${v.status ?? "-"} ${v.pointer || "(exchange)"} ${v.rule}: ${v.message}`;
+  return `${v.check} ${v.operation} ${v.status ?? "-"} ${v.pointer || "(exchange)"} ${v.rule}: ${v.message}`;
+}
+
+/** The request id a response carries (`x-request-id`, else `request-id`), or `undefined`. */
+export function requestIdOf(exchange: Exchange | undefined): string | undefined {
+  const headers = exchange?.response.headers;
+  return headers?.["x-request-id"] ?? headers?.["request-id"] ?? undefined;
+}
+
+/** Attaches the exchange (and its request id) to violations found in it. */
+export function attach(exchange: Exchange, violations: Violation[]): Violation[] {
+  const requestId = requestIdOf(exchange);
+  return violations.map((v) => ({ ...v, exchange, ...(requestId && !v.requestId ? { requestId } : {}) }));
 }

@@ -1,12 +1,11 @@
 /**
- * Contract recordings: one exchange per JSON file in `contract-tests/recordings/`, in the format COMMON.md agrees
- * on (drift:live reads them too). Secrets never reach disk: the Authorization header, any header that carries a key,
- * and every occurrence of a known secret value are removed before writing.
+ * Recordings: one exchange per JSON file (`kling-edit verify --record DIR`, the contract suite's
+ * `contract-tests/recordings/`); `kling-edit drift live` reads them. Secrets never reach disk: the Authorization
+ * header, any header that carries a key, and every occurrence of a known secret value are removed before writing.
  */
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createScrubber, type Scrubber } from "../../src/internal/redact.js";
-import { RECORDINGS_DIR } from "./paths.js";
+import { createScrubber, type Scrubber } from "../internal/redact.js";
 import type { Exchange, ExchangeRequest, ExchangeResponse, Headers } from "./types.js";
 
 /** One recorded exchange, as stored on disk. */
@@ -66,7 +65,7 @@ export function toRecording(
 let sequence = 0;
 
 /** Writes a recording as `<target>-<operationId>-<status>-<time>-<n>.json`; returns the file path. */
-export async function writeRecording(recording: Recording, dir = RECORDINGS_DIR): Promise<string> {
+export async function writeRecording(recording: Recording, dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   sequence += 1;
   const stamp = recording.recordedAt.replace(/[:.]/g, "-");
@@ -121,7 +120,7 @@ export function recordingProblems(value: unknown): string[] {
 }
 
 /** Reads every `*.json` recording of a directory, sorted by name. */
-export async function readRecordings(dir = RECORDINGS_DIR): Promise<{ file: string; value: unknown }[]> {
+export async function readRecordings(dir: string): Promise<{ file: string; value: unknown }[]> {
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => n.endsWith(".json")).sort();

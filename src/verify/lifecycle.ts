@@ -1,10 +1,11 @@
 /**
  * Lifecycle checks over what polling one task showed: the status order the spec allows (pending -> processing ->
  * completed | failed; polling may skip a state, never go back), progress never decreasing, a terminal state never
- * changing, the task id staying the one created, a failed task carrying a reason, and a completed task's result
- * being a video.
+ * changing, the task id staying the one created, results present exactly when completed, a failed task carrying a
+ * reason, and a completed task's result being a video.
  */
-import type { Exchange, Headers, Violation } from "./types.js";
+import type { CheckName } from "./catalog.js";
+import { attach, type Exchange, type Headers, type Violation } from "./types.js";
 
 const RANK: Readonly<Record<string, number>> = { pending: 0, processing: 1, completed: 2, failed: 2 };
 
@@ -38,42 +39,62 @@ export function checkLifecycle(exchanges: readonly Exchange[], taskId: string): 
   exchanges.forEach((exchange, index) => {
     const task = taskOf(exchange);
     if (!task) return;
-    const at = (pointer: string, rule: string, message: string) =>
-      out.push({ operation: exchange.operationId, status: 200, pointer, rule, message: `poll ${index}: ${message}` });
-    if (task.id !== taskId) at("/body/id", "lifecycle:id", `is ${JSON.stringify(task.id)}, the task is ${taskId}`);
+    const at = (check: CheckName, pointer: string, rule: string, message: string) =>
+      out.push(
+        ...attach(exchange, [
+          { check, operation: exchange.operationId, status: 200, pointer, rule, message: `poll ${index}: ${message}` },
+        ]),
+      );
+    if (task.id !== taskId) {
+      at("task-visible", "/body/id", "lifecycle:id", `is ${JSON.stringify(task.id)}, the task is ${taskId}`);
+    }
     const status = String(task.status);
     if (terminal) {
       if (status !== terminal.status) {
-        at("/body/status", "lifecycle:terminal-changed", `was ${terminal.status}, now ${status}`);
+        at("terminal-sticky", "/body/status", "lifecycle:terminal-changed", `was ${terminal.status}, now ${status}`);
       } else if (JSON.stringify(task.error ?? null) !== JSON.stringify(terminal.error ?? null)) {
-        at("/body/error", "lifecycle:terminal-changed", "the failure reason changed after the task failed");
-      } else if (
-        (Array.isArray(task.results) ? task.results.length : 0) !==
-        (Array.isArray(terminal.results) ? terminal.results.length : 0)
-      ) {
-        at("/body/results", "lifecycle:terminal-changed", "the number of results changed after completion");
+        const message = "the failure reason changed after the task failed";
+        at("terminal-sticky", "/body/error", "lifecycle:terminal-changed", message);
+      } else if (resultCount(task) !== resultCount(terminal)) {
+        const message = "the number of results changed after completion";
+        at("terminal-sticky", "/body/results", "lifecycle:terminal-changed", message);
       }
     } else if (previous) {
       const from = String(previous.task.status);
       if ((RANK[status] ?? -1) < (RANK[from] ?? -1)) {
-        at("/body/status", "lifecycle:transition", `went back from ${from} to ${status}`);
+        at("status-order", "/body/status", "lifecycle:transition", `went back from ${from} to ${status}`);
       }
     }
     if (previous && typeof task.progress === "number" && typeof previous.task.progress === "number") {
       if (task.progress < previous.task.progress) {
-        at("/body/progress", "lifecycle:progress", `went down from ${previous.task.progress} to ${task.progress}`);
+        const message = `went down from ${previous.task.progress} to ${task.progress}`;
+        at("progress-monotonic", "/body/progress", "lifecycle:progress", message);
       }
+    }
+    if (status === "completed" && resultCount(task) === 0) {
+      at("result-url", "/body/results", "result:missing", "a completed task must list its results");
+    } else if (status !== "completed" && resultCount(task) > 0) {
+      at("result-url", "/body/results", "result:early", `a ${status} task lists results: only a completed one may`);
     }
     if (status === "failed") {
       const error = isRecord(task.error) ? task.error : undefined;
       if (!error || typeof error.message !== "string" || error.message.trim() === "") {
-        at("/body/error/message", "lifecycle:failure-reason", "a failed task must say why (error.message)");
+        const message = "a failed task must say why (error.message)";
+        at("failure-reason", "/body/error/message", "lifecycle:failure-reason", message);
+      }
+      if (!error || (typeof error.code !== "string" && typeof error.code !== "number") || error.code === "") {
+        const message = "a failed task must name its failure (error.code)";
+        at("failure-reason", "/body/error/code", "lifecycle:failure-code", message);
       }
     }
     if (!terminal && isTerminal(task)) terminal = task;
     previous = { task, index };
   });
   return out;
+}
+
+function resultCount(task: Record<string, unknown>): number {
+  return Array.isArray(task.results) ? task.results.length : 0;
 }
 
 /** What downloading a result URL gave. */
@@ -103,7 +124,7 @@ export function looksLikeVideo(head: Uint8Array): boolean {
 
 /** Checks a completed task's result download: 200, a video content type, and bytes that open like a video. */
 export function checkResultDownload(operationId: string, download: ResultDownload): Violation[] {
-  const base = { operation: operationId, status: 200, pointer: "/body/results/0" };
+  const base = { check: "result-url" as const, operation: operationId, status: 200, pointer: "/body/results/0" };
   if (download.status === null) {
     return [{ ...base, rule: "result:download", message: `${download.url} could not be fetched: ${download.error}` }];
   }
