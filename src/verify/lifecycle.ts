@@ -4,13 +4,16 @@
  * changing, the task id staying the one created, results present exactly when completed, a failed task carrying a
  * reason, and a completed task's result being a video.
  */
+import { TASK_STATUS_VALUES } from "../../generated/spec-facts.js";
 import type { CheckName } from "./catalog.js";
 import { attach, type Exchange, type Headers, type Violation } from "./types.js";
 
 const RANK: Readonly<Record<string, number>> = { pending: 0, processing: 1, completed: 2, failed: 2 };
 
 /** Statuses after which a task never changes. */
-export const TERMINAL_STATUSES: readonly string[] = ["completed", "failed"];
+export const TERMINAL_STATUSES: readonly string[] = TASK_STATUS_VALUES.filter(
+  (s) => s === "completed" || s === "failed",
+);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

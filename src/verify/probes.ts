@@ -18,7 +18,7 @@ import { checkExchange, evaluatedBy, expectStatus } from "./checks.js";
 import { fetchHead, type SendOptions, send, type Target, TransportError } from "./http.js";
 import { checkLifecycle, checkResultDownload, isTerminal, taskOf } from "./lifecycle.js";
 import type { CallbackReceiver } from "./receiver.js";
-import { attach, type Exchange, operationTable, type Violation } from "./types.js";
+import { attach, CREATE_OPERATION, type Exchange, operationTable, QUERY_OPERATION, type Violation } from "./types.js";
 
 /** What one probe did and found. */
 export interface ProbeResult {
@@ -39,10 +39,10 @@ export const UNKNOWN_TASK_ID = "task-unified-1000000000-contract0";
 /** A task id of the wrong format (the spec's 400 example: "must start with 'task-unified-'"). */
 export const MALFORMED_TASK_ID = "not-a-task-id";
 
-const CREATE = "createVideoGeneration";
-const QUERY = "getTaskDetail";
+const CREATE = CREATE_OPERATION;
+const QUERY = QUERY_OPERATION;
 /** The callback's operationId, from the operation table. */
-export const CALLBACK = Object.values(operationTable[CREATE]?.callbacks ?? {})[0]?.operationId ?? "videoTaskCallback";
+export const CALLBACK = Object.values(operationTable[CREATE]?.callbacks ?? {})[0]?.operationId ?? `${CREATE}.callback`;
 
 /** Collects one probe's exchanges and violations. */
 export class Probe {

@@ -26,7 +26,7 @@ import {
   UNKNOWN_TASK_ID,
 } from "./probes.js";
 import { type CallbackReceiver, startCallbackReceiver } from "./receiver.js";
-import { type Exchange, operationTable, type Violation } from "./types.js";
+import { CREATE_OPERATION, type Exchange, operationTable, QUERY_OPERATION, type Violation } from "./types.js";
 
 /** Where callbacks are received. */
 export interface VerifyCallbackOptions {
@@ -136,7 +136,7 @@ export function costStatement(options: Pick<VerifyOptions, "spend" | "callback">
   );
 }
 
-const QUERY = "getTaskDetail";
+const QUERY = QUERY_OPERATION;
 const PRISM_PREFER = "code=599";
 
 /** Whether the server is Prism: it answers an undocumented `Prefer: code=` with its own 404 problem document. */
@@ -276,9 +276,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
 
   const tasksCreated = results
     .flatMap((r) => r.exchanges)
-    .filter(
-      (e) => e.operationId === "createVideoGeneration" && e.response.status >= 200 && e.response.status < 300,
-    ).length;
+    .filter((e) => e.operationId === CREATE_OPERATION && e.response.status >= 200 && e.response.status < 300).length;
   const checks = CHECK_NAMES.filter((n) => selected.has(n)).map((name) =>
     judge(name, results, { spend, callback: options.callback !== undefined, prism }),
   );

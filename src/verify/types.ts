@@ -5,6 +5,7 @@
  * drift corpus, from `kling-edit verify` and from the contract suite alike.
  */
 import { operations } from "../../generated/operations.js";
+import { CREATE_VIDEO_GENERATION_ROUTE, GET_TASK_DETAIL_ROUTE } from "../../generated/spec-facts.js";
 import type { CheckName } from "./catalog.js";
 
 /** Headers as plain lowercase-keyed strings (what `fetch`, node:http and the recordings all reduce to). */
@@ -103,6 +104,19 @@ export interface OperationDef {
 
 /** The generated operation table, widened to {@link OperationDef} so checks can index it by any operationId. */
 export const operationTable: Readonly<Record<string, OperationDef>> = operations;
+
+/** The operation id whose route codegen states (the table's key), found by path: ids are never retyped here. */
+function operationIdOf(route: { method: string; path: string }): string {
+  const id = Object.keys(operationTable).find(
+    (key) => operationTable[key]?.path === route.path && operationTable[key]?.method === route.method,
+  );
+  if (!id) throw new Error(`no operation for ${route.method} ${route.path}`);
+  return id;
+}
+/** The create operation's id. */
+export const CREATE_OPERATION = operationIdOf(CREATE_VIDEO_GENERATION_ROUTE);
+/** The task query's id. */
+export const QUERY_OPERATION = operationIdOf(GET_TASK_DETAIL_ROUTE);
 
 /** The documented statuses of an operation, in the spec's order (`["200", "400", ...]`). */
 export function documentedStatuses(operationId: string): string[] {
