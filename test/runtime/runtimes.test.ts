@@ -91,8 +91,11 @@ describe.concurrent("the packed package in each runtime, against its own mock", 
 });
 
 async function check(runtime: Runtime, mock: MockServer): Promise<void> {
-  const out = path.join(pkg.project, `result-${runtime.name.split(" ")[0]}.mp4`);
-  fs.rmSync(out, { force: true });
+  // Each runtime its own folder: they run at once, and each checks that no temporary file is left in its own.
+  const folder = path.join(pkg.project, `runtime-${runtime.name.split(" ")[0]?.toLowerCase()}`);
+  fs.rmSync(folder, { recursive: true, force: true });
+  fs.mkdirSync(folder);
+  const out = path.join(folder, "result.mp4");
   const { stdout } = await run(runtime.bin as string, runtime.args(script), {
     cwd: pkg.project,
     env: { ...process.env, MOCK_URL: mock.url, MOCK_KEY: KEY, OUT_FILE: out, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
@@ -117,7 +120,7 @@ async function check(runtime: Runtime, mock: MockServer): Promise<void> {
   expect(report.file).toEqual({ bytes: report.saved.bytes, brand: "ftyp" });
   expect(fs.readFileSync(out).length).toBe(report.saved.bytes);
   // No temporary file is left next to the result.
-  expect(fs.readdirSync(pkg.project).filter((f) => f.endsWith(".part"))).toEqual([]);
+  expect(fs.readdirSync(folder)).toEqual(["result.mp4"]);
 
   expect(report.notFound).toMatchObject({ name: "NotFoundError", isNotFoundError: true, status: 404 });
   expect(report.wrongKey).toMatchObject({
