@@ -3,7 +3,7 @@
  * Parsing only: the actions live in commands.ts.
  */
 import fs from "node:fs";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Argument, Command, InvalidArgumentError, Option } from "commander";
 import { SPEC_SERVER_URL } from "../../generated/spec-meta.js";
 import { createMockCommand } from "../mock/command.js";
 import { SCENARIOS } from "../mock/scenarios.js";
@@ -16,8 +16,9 @@ import {
   statusCommand,
   waitCommand,
 } from "./commands.js";
+import { completionScript, SHELLS, type Shell } from "./completion.js";
 import { addDriftCommand } from "./drift.js";
-import { HELP_EXIT_CODES, UsageError } from "./exit-codes.js";
+import { EXIT, HELP_EXIT_CODES, UsageError } from "./exit-codes.js";
 import type { Output } from "./output.js";
 import type { GlobalOptions } from "./session.js";
 import { addVerifyCommand } from "./verify.js";
@@ -54,7 +55,8 @@ function positiveSeconds(value: string): number {
 }
 
 const ENVIRONMENT = `Environment:
-  KLING_API_KEY        the API key (--api-key overrides it)
+  KLING_API_KEY        the API key: the safe default (an --api-key argument shows in ps and shell history);
+                       --api-key-file FILE and --api-key-stdin are safe too
   KLING_BASE_URL       the API's base URL (--base-url overrides it; default ${SPEC_SERVER_URL})
   KLING_MOCK_SPEED     --mock only: simulated seconds per real second (default 10)
   KLING_MOCK_SCENARIO  --mock only: the built-in mock's scenario (${SCENARIOS.join(", ")})
@@ -67,7 +69,8 @@ const EXAMPLES = `Examples:
   kling-edit wait task-unified-1757169743-7cvnl5zw --out result.mp4 --timeout 600
   kling-edit download task-unified-1757169743-7cvnl5zw --out result.mp4
   kling-edit batch edits.jsonl --out results/ --concurrency 4
-  kling-edit mock --port 4010 --scenario flaky --speed 100`;
+  kling-edit mock --port 4010 --scenario flaky --speed 100
+  source <(kling-edit completion bash)`;
 
 /** What the program reports back to main.ts. */
 export interface ProgramResult {
@@ -90,7 +93,12 @@ export function buildProgram(
     )
     .version(packageVersion(), "-V, --version", "print the version")
     .helpOption("-h, --help", "show help (also for each command: kling-edit edit --help)")
-    .option("--api-key <key>", "API key (default: $KLING_API_KEY); never printed")
+    .option(
+      "--api-key <key>",
+      "API key (default: $KLING_API_KEY, the safe way: an argument shows in ps); never printed",
+    )
+    .option("--api-key-file <file>", "read the API key from this file (- for standard input)")
+    .option("--api-key-stdin", 'read the API key from standard input (a pipe: printf %s "$KEY" | kling-edit ...)')
     .option("--base-url <url>", `API base URL (default: $KLING_BASE_URL, else ${SPEC_SERVER_URL})`)
     .option("--mock", "start the built-in mock server in this process and use it: no key, no network")
     .option("--json", "print NDJSON events on stdout (one object per line, the final task or summary last)")
@@ -237,6 +245,15 @@ up on a transient fault or has an unknown outcome; 4 only task failures; 130 int
   program.addCommand(mock);
   addVerifyCommand(program, result, io);
   addDriftCommand(program, result, io);
+
+  program
+    .command("completion")
+    .description("print the shell completion script (bash, zsh or fish); its first lines say how to load it")
+    .addArgument(new Argument("<shell>", "the shell").choices(SHELLS))
+    .action((shell: Shell) => {
+      io.writeOut(completionScript(program, shell));
+      result.exitCode = EXIT.ok;
+    });
 
   return program;
 }

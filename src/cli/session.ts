@@ -2,6 +2,7 @@
  * What every API command needs: the client (key and base URL from flags, then the environment), the built-in mock
  * when `--mock` is given, the rule for insecure (`http://`) downloads, and Ctrl-C handling.
  */
+import { readFile } from "node:fs/promises";
 import { createKlingClient, type KlingClient } from "../client.js";
 import { type MockServer, startMockServer } from "../mock/index.js";
 import { isScenarioName, type ScenarioName } from "../mock/scenarios.js";
@@ -11,6 +12,8 @@ import type { Output } from "./output.js";
 /** The global options, as commander parses them. */
 export interface GlobalOptions {
   apiKey?: string;
+  apiKeyFile?: string;
+  apiKeyStdin?: boolean;
   baseUrl?: string;
   mock?: boolean;
   json?: boolean;
@@ -19,6 +22,58 @@ export interface GlobalOptions {
 
 /** The key sent to the built-in mock when the user gave none (it accepts any non-empty token). */
 const MOCK_KEY = "kling-edit-mock";
+
+/** Where the key comes from when it is not in an argument: a file, or standard input. */
+export interface KeySources {
+  readFile(file: string): Promise<string>;
+  stdin: AsyncIterable<Buffer | string> & { isTTY?: boolean };
+}
+
+const NODE_KEY_SOURCES: KeySources = { readFile: (file) => readFile(file, "utf8"), stdin: process.stdin };
+
+/**
+ * The API key: `--api-key`, else `--api-key-file FILE` (`-` for standard input) or `--api-key-stdin`, else
+ * `KLING_API_KEY`. A key from a file or a pipe is trimmed (its newline) and must be one word; its content never
+ * appears in a message.
+ */
+export async function resolveApiKey(
+  globals: GlobalOptions,
+  sources: KeySources = NODE_KEY_SOURCES,
+): Promise<string | undefined> {
+  const given = [
+    globals.apiKey !== undefined && "--api-key",
+    globals.apiKeyFile !== undefined && "--api-key-file",
+    globals.apiKeyStdin && "--api-key-stdin",
+  ].filter(Boolean);
+  if (given.length > 1) throw new UsageError(`${given.join(" and ")} both give the API key: give one of them`);
+  if (globals.apiKey !== undefined) return globals.apiKey;
+  const fromStdin = globals.apiKeyStdin === true || globals.apiKeyFile === "-";
+  const flag = globals.apiKeyStdin ? "--api-key-stdin" : `--api-key-file ${globals.apiKeyFile}`;
+  let text: string;
+  if (fromStdin) {
+    if (sources.stdin.isTTY) {
+      throw new UsageError(
+        `${flag} reads the key from a pipe or a file, not a terminal (it would show as you type): ` +
+          `printf %s "$KEY" | kling-edit ${globals.apiKeyStdin ? "--api-key-stdin" : "--api-key-file -"} ...`,
+      );
+    }
+    text = "";
+    for await (const chunk of sources.stdin) text += chunk.toString();
+  } else if (globals.apiKeyFile !== undefined) {
+    try {
+      text = await sources.readFile(globals.apiKeyFile);
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? "unreadable";
+      throw new UsageError(`${flag}: cannot read the file (${code})`);
+    }
+  } else {
+    return process.env.KLING_API_KEY || undefined;
+  }
+  const key = text.trim();
+  if (!key) throw new UsageError(`${flag}: no API key in it (it is empty)`);
+  if (/\s/.test(key)) throw new UsageError(`${flag}: it must hold the API key alone, on one line`);
+  return key;
+}
 
 /** Reads a positive number from the environment (tuning knobs that are not flags), or undefined. */
 export function envNumber(name: string): number | undefined {
@@ -92,14 +147,15 @@ export class Session {
    * Opens a session: with `--mock`, starts the built-in mock on a free loopback port first. Without a key (and
    * without `--mock`) it says how to get one, or to try `--mock`.
    */
-  static async open(globals: GlobalOptions, output: Output): Promise<Session> {
+  static async open(globals: GlobalOptions, output: Output, sources?: KeySources): Promise<Session> {
     if (globals.mock && globals.baseUrl) {
       throw new UsageError("--mock and --base-url both say where the API is: give one of them");
     }
-    const apiKey = globals.apiKey ?? (process.env.KLING_API_KEY || undefined);
+    const apiKey = await resolveApiKey(globals, sources);
     if (!globals.mock && !apiKey) {
       throw new UsageError(
-        "No API key: pass --api-key KEY or set KLING_API_KEY (a key from your Kling API account).\n" +
+        "No API key: set KLING_API_KEY, or pass --api-key-file FILE or --api-key-stdin (a key from your Kling API\n" +
+          "  account; --api-key KEY works too, but shows in ps and shell history).\n" +
           "  No key yet? Try everything offline against the built-in mock: add --mock, e.g.\n" +
           "  kling-edit edit --mock --wait --out result.mp4 --prompt 'Make it cinematic' --video https://example.com/in.mp4",
       );

@@ -1,6 +1,6 @@
 /**
- * Every rule id the two drift reports can emit, with its level(s). README.md "Drift detection" documents them;
- * the tests check that each spec rule is proven by a fixture pair and that the README names each one.
+ * Every rule id the two drift reports can emit, with its level(s). docs/drift-detection.md documents them;
+ * the tests check that each spec rule is proven by a fixture pair and that docs/drift-detection.md names each one.
  * Where a level depends on who writes the data, it reads "request / response": a request is written by the client
  * and read by the server, a response (and a callback body) the other way round.
  */

@@ -1,6 +1,6 @@
 /**
  * Compares the pinned spec with the provider's published document(s), operation by operation, from a client's
- * point of view (the rules are in schema-diff.ts and README.md "Drift detection").
+ * point of view (the rules are in schema-diff.ts and docs/drift-detection.md).
  *
  * The provider publishes one page per operation, so an upstream document usually holds only some operations.
  * An operation of the pinned spec that no upstream document contains is listed as "not in the upstream document"
