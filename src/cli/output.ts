@@ -8,10 +8,10 @@
  * never puts the key in a message, but a server could echo it back).
  */
 import { MultiBar, type SingleBar } from "cli-progress";
-import type { components } from "../../generated/schema.js";
+import type { Task } from "../index.js";
 
 /** A task as `GET /v1/tasks/{task_id}` returns it. */
-export type TaskDetail = components["schemas"]["TaskDetail"];
+export type TaskDetail = Task;
 
 /** A writable the output layer can print to (process.stdout, process.stderr, or a test double). */
 export interface OutStream {
@@ -117,6 +117,11 @@ export class Output {
   /** Adds a string that must never be printed (an API key learnt after start-up). */
   addSecret(secret: string): void {
     this.secrets.push(secret);
+  }
+
+  /** A string with every secret replaced: for text written elsewhere (the batch journal, a job file). */
+  scrubText(text: string): string {
+    return scrub(text, this.secrets);
   }
 
   /** Whether progress bars are drawn (a human on a terminal). */

@@ -3,7 +3,7 @@
  * named by flag. Nothing here ever sees the API key (the client keeps it out of errors; the output layer scrubs it
  * again).
  */
-import { APIError, DownloadError, RequestValidationError, TaskFailedError } from "../errors.js";
+import { APIError, DownloadError, RequestValidationError, TaskFailedError } from "../index.js";
 import { UsageError } from "./exit-codes.js";
 import { describeViolation, type InputKind } from "./flags.js";
 

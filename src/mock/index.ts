@@ -13,6 +13,7 @@ export {
   realSleep,
   type Sleep,
 } from "./callbacks.js";
+export { createMockCommand, type MockCommandIo } from "./command.js";
 export {
   type Clock,
   createRng,
