@@ -515,6 +515,17 @@ export async function downloadCommand(
   );
 }
 
+/** A path's stat, or undefined when nothing is there (ENOENT) or a file stands in the way (ENOTDIR). */
+function statOrNothing(file: string, stat: (p: string) => fs.Stats): fs.Stats | undefined {
+  try {
+    return stat(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw error;
+  }
+}
+
 /**
  * Refuses a destination the result cannot be written to, before anything is sent (issue 11, item 3): an existing
  * directory or non-file, a path under a regular file, a folder this process cannot create files in (found by
@@ -522,7 +533,7 @@ export async function downloadCommand(
  */
 export function checkDestination(out: string, flag = "--out"): void {
   const target = path.resolve(out);
-  const found = fs.lstatSync(target, { throwIfNoEntry: false });
+  const found = statOrNothing(target, fs.lstatSync);
   if (found?.isDirectory()) {
     throw new UsageError(`${flag} ${out} is a directory: give a file name, such as ${path.join(out, "result.mp4")}`);
   }
@@ -530,7 +541,7 @@ export function checkDestination(out: string, flag = "--out"): void {
     throw new UsageError(`${flag} ${out} exists and is not a regular file: nothing was sent`);
   let dir = path.dirname(target);
   for (;;) {
-    const stat = fs.statSync(dir, { throwIfNoEntry: false });
+    const stat = statOrNothing(dir, fs.statSync);
     if (stat) {
       if (!stat.isDirectory()) throw new UsageError(`${flag} ${out}: ${dir} is a file, not a folder; nothing was sent`);
       break;
