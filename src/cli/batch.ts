@@ -25,6 +25,7 @@ import {
   isTransient,
   type Job,
   type KlingClient,
+  KlingError,
   outcomeOf,
   PermissionDeniedError,
   SubmitOutcomeUnknownError,
@@ -319,7 +320,9 @@ class BatchRunner {
           this.#finish(item, { line: item.line, key: item.key, status: "not-started" });
           return undefined;
         }
-        if (isTransient(outcomeOf(error))) {
+        // Only an answer about the request is a refusal worth retrying. Anything else (the journal could not be
+        // written, a bug) is not retried: if the create had left, its job is already stored and resumes as unknown.
+        if (error instanceof KlingError && isTransient(outcomeOf(error))) {
           refusals++;
           if (refusals > maxRefusals) {
             this.#fail(item, undefined, "create", error);

@@ -100,11 +100,14 @@ async function run(
     itemTimeoutMs?: number;
     journal?: string;
     server?: MockServer;
+    /** Changes the journal before the run (to make it fail). */
+    patch?: (journal: JournalStore) => void;
   } = {},
 ) {
   const server = opts.server ?? mock;
   const journalFile = opts.journal ?? path.join(tempDir("kling-runner-j-"), "journal.ndjson");
   const journal = JournalStore.open(journalFile);
+  opts.patch?.(journal);
   const gate = new BackoffGate({ random: () => 0 });
   const faulty = faultyFetch(faults);
   const client = createKlingClient({
@@ -186,6 +189,21 @@ describe.concurrent("runBatch on jobs", () => {
     expect(second.creates).toBe(1);
     expect(second.summary.unknown.map((u) => u.line)).toEqual([1, 2, 3, 4]);
     expect(second.summary.done.map((u) => u.line)).toEqual([5]);
+  });
+
+  it("a create whose job could not be stored after it was sent is not retried (a task exists)", async () => {
+    const { summary, creates } = await run(items(1), () => null, {
+      patch: (journal) => {
+        const put = journal.put.bind(journal);
+        journal.put = async (job) => {
+          if (job.state !== "submitting") throw new Error("ENOSPC: no space left on device");
+          return put(job);
+        };
+      },
+    });
+    // Before: the store's error was taken for a refusal (a connection error without a code) and sent again, 9 times.
+    expect(creates).toBe(1);
+    expect(summary.failed).toMatchObject([{ line: 1, stage: "create", exitCode: 1 }]);
   });
 
   // Issue 11, item 22: a task that never finished kept the batch running for ever.
