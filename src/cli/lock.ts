@@ -128,7 +128,7 @@ export class JournalLock {
     try {
       for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
         try {
-          fs.linkSync(temp, file);
+          placeLock(temp, file, info);
           return new JournalLock(file, token);
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
@@ -151,6 +151,17 @@ export class JournalLock {
     this.#released = true;
     clearInterval(this.#timer);
     if (readInfo(this.#file)?.info?.token === this.#token) fs.rmSync(this.#file, { force: true });
+  }
+}
+
+/** Hard links where the file system has them; else an `O_EXCL` create (a reader may see it empty for a moment). */
+function placeLock(temp: string, file: string, info: LockInfo): void {
+  try {
+    fs.linkSync(temp, file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw error;
+    fs.writeFileSync(file, `${JSON.stringify(info)}\n`, { mode: 0o644, flag: "wx" });
   }
 }
 
