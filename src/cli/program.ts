@@ -177,11 +177,15 @@ export function buildProgram(
     .addHelpText(
       "after",
       `
-Each step is journaled before it happens (submitting -> submitted -> completed -> downloaded, or failed), so running
-the same command again resumes: finished items are skipped, submitted ones are polled and downloaded, never
-submitted again. An item whose create request was in flight when the process died is reported as unknown and left
-alone unless --resubmit-unknown is given: a duplicate is a second bill. Ctrl-C stops cleanly and prints the command
-to resume; a second Ctrl-C also abandons create requests in flight (their outcome becomes unknown).
+Each item is a durable job, and each of its steps is journaled before it happens (submitting -> submitted ->
+completed -> downloaded, or failed, expired, unknown), so running the same command again resumes: finished items are
+skipped, submitted ones are polled and downloaded, never submitted again. An item whose create request may have
+reached the API without an answer (the process died, the connection dropped, a 408 or 5xx) is reported as unknown
+and left alone unless --resubmit-unknown is given: a duplicate is a second bill. A 429 to any request pauses every
+worker. An item not done after --wait-timeout is left running and polled again by the next run. Ctrl-C stops cleanly
+and prints the command to resume; a second Ctrl-C also abandons create requests in flight (their outcome becomes
+unknown). One run per journal: its lock file (<journal>.lock) is taken over once its holder has exited or stopped
+touching it for 30 s.
 
 Exit codes: 0 every item downloaded; 2 invalid manifest (nothing sent); 3 the API refused an item; 5 an item gave
 up on a transient fault or has an unknown outcome; 4 only task failures; 130 interrupted.`,
