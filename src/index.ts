@@ -4,6 +4,8 @@
  * Node-only helpers (file download, http adapter for webhooks) are also in the `kling-o1-video-edit/node` entry.
  */
 
+/** The API's base URL when neither the `baseUrl` option nor `KLING_BASE_URL` is set: the spec's server. */
+export { SPEC_SERVER_URL as DEFAULT_BASE_URL } from "../generated/spec-meta.js";
 // api-promise.ts
 export { APIPromise } from "./api-promise.js";
 // client.ts
@@ -55,6 +57,8 @@ export {
   TaskFailedError,
   UpstreamError,
 } from "./errors.js";
+// internal/redact.ts
+export { createScrubber, type Scrubber } from "./internal/redact.js";
 // jobs.ts
 export {
   Job,

@@ -1,74 +1,80 @@
 /**
- * `kling-edit batch`: submits a manifest's edits with bounded concurrency, polls them, downloads each result as soon
- * as it is ready, and journals every step so that running the same command again resumes instead of paying twice.
+ * `kling-edit batch`: submits a manifest's edits as durable jobs with bounded concurrency, follows them, downloads
+ * each result as soon as it is ready. The journal is the jobs' store (journal.ts), so running the same command again
+ * resumes instead of paying twice.
  *
- * Per item: `submitting` (journaled before the request leaves) -> `submitted(id)` -> `completed` ->
- * `downloaded(path)`, or `failed(reason)`. On resume: downloaded items and failed tasks are skipped; items with a
- * task id are polled, never submitted again; an item whose last record is `submitting` (the process died with the
- * create request in flight) or `unknown` (the connection was lost after the request was sent) may have created a
- * task, so it is reported and left alone unless `--resubmit-unknown` is given.
+ * Each item is one job whose id is the item's key (a hash of its request and `out`); its state is the job's state:
+ * `submitting` (stored before the create leaves) -> `submitted` -> `completed` -> `downloaded`, or `failed`,
+ * `expired`, or `unknown` (the create may have reached the API and its answer was lost, or the process died with it
+ * in flight). `client.jobs.submit` with a stored id returns the stored job and sends nothing, so a resumed run polls
+ * submitted items and never submits them again; `unknown` items are reported and left alone unless
+ * `--resubmit-unknown` is given (`client.jobs.resubmit`). What an outcome means (billed or not, transient or not) is
+ * the client's decision (its policy exports), never this file's.
  *
- * Every request of the batch passes one shared {@link BackoffGate}: a 429 (or 503) to any of them pauses all of them
- * for the server's `Retry-After`.
+ * Every API request of the batch passes one shared {@link BackoffGate}: a 429 to any of them pauses all of them.
  */
 import fs from "node:fs";
 import path from "node:path";
 import type { SingleBar } from "cli-progress";
-import { APIConnectionError, APIError, APITimeoutError, APIUserAbortError, ContractViolationError } from "../errors.js";
-import { sleep as abortableSleep } from "../internal/scope.js";
-import { isTransient, mayHaveBilled, outcomeOf } from "../policy.js";
-import { nextPollDelayMs, type PollState } from "../poll.js";
-import { backoffDelayMs } from "../retry.js";
+import {
+  APIError,
+  APITimeoutError,
+  AuthenticationError,
+  DEFAULT_WAIT_TIMEOUT_MS,
+  InsufficientQuotaError,
+  isTransient,
+  type Job,
+  type KlingClient,
+  KlingError,
+  outcomeOf,
+  PermissionDeniedError,
+  SubmitOutcomeUnknownError,
+  type Task,
+  TaskFailedError,
+} from "../index.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
-import { BackoffGate, type Sleep } from "./gate.js";
-import type { FailureStage, ItemState, Journal } from "./journal.js";
-import { replay } from "./journal.js";
-import type { EditParams, ManifestItem } from "./manifest.js";
-import { describeTask, formatBytes, type Output, type TaskDetail } from "./output.js";
+import type { BackoffGate } from "./gate.js";
+import type { JournalStore } from "./journal.js";
+import type { ManifestItem } from "./manifest.js";
+import { describeTask, formatBytes, formatDuration, type Output } from "./output.js";
 import { errorOneLine } from "./report.js";
 
-/** What the batch needs from the client: single attempts (the batch retries itself, through the shared gate). */
-export interface BatchApi {
-  /** `POST /v1/videos/generations` once, no retry. */
-  create(params: EditParams, signal: AbortSignal): Promise<{ id: string }>;
-  /** `GET /v1/tasks/{id}` once, no retry. */
-  get(id: string, signal: AbortSignal): Promise<TaskDetail>;
-  /** Downloads the task's result to `destination` (no partial file on failure). */
-  download(
-    task: TaskDetail,
-    destination: string,
-    options: { signal: AbortSignal; onProgress(bytes: number, total: number | null): void },
-  ): Promise<{ path: string; bytes: number }>;
-}
+/** How many times in a row an item's create may be refused for now (429, 503, connection refused) before it is given up. */
+export const DEFAULT_MAX_REFUSALS = 8;
+/** How long one item's task is waited for before it is given up for this run (a re-run polls it again), in ms. */
+export const DEFAULT_ITEM_WAIT_MS = DEFAULT_WAIT_TIMEOUT_MS;
+
+/** Where an item's failure happened: `create`, `wait` and `download` failures are retried by the next run. */
+export type FailureStage = "create" | "task" | "wait" | "download";
 
 /** A batch run's inputs. */
 export interface BatchRunOptions {
   items: ManifestItem[];
-  journal: Journal;
+  /** The journal: also the `client`'s job store. */
+  journal: JournalStore;
+  /** A client whose `jobs.store` is `journal`, whose fetch passes `gate` ({@link gatedFetch}). */
+  client: KlingClient;
   /** Where results without their own `out` go, as `<task id>.mp4`. */
   outDir: string;
   /** Items in flight at once. */
   concurrency: number;
   /** Submit items whose earlier submission outcome is unknown (may pay twice). @default false */
   resubmitUnknown?: boolean;
-  api: BatchApi;
   output: Output;
-  /** Aborted at the first Ctrl-C: nothing new is submitted, polls and downloads stop. */
+  /** Aborted at the first Ctrl-C: nothing new is submitted, waits and downloads stop. */
   stop: AbortSignal;
   /** Aborted at the second Ctrl-C: create requests in flight are abandoned too (their outcome becomes unknown). */
   kill: AbortSignal;
+  /** The gate every request passes. */
+  gate: BackoffGate;
+  /** Whether an `http://` result URL may be downloaded (the mock's). */
+  allowInsecure(url: string): boolean;
   /** A fixed poll interval instead of the client's adaptive schedule. */
   pollIntervalMs?: number;
-  /** @default a new gate */
-  gate?: BackoffGate;
-  /** @default an abortable setTimeout */
-  sleep?: Sleep;
-  /** @default Date.now */
-  now?: () => number;
-  /** Refusals (429, 503, connection refused) in a row before an item's submission is given up. @default 8 */
+  /** Each item's wait limit, in ms. @default {@link DEFAULT_ITEM_WAIT_MS} */
+  itemTimeoutMs?: number;
+  /** Refusals in a row before an item's submission is given up. @default {@link DEFAULT_MAX_REFUSALS} */
   maxRefusals?: number;
-  /** Failed polls in a row (5xx, network, timeout) before an item's wait is given up. @default 6 */
-  maxPollFailures?: number;
 }
 
 /** How an item ended (this run, or an earlier one for skipped items). */
@@ -104,22 +110,18 @@ const UNKNOWN_ADVICE =
 /** Thrown inside an item when Ctrl-C stopped it. */
 class Stopped extends Error {}
 
-/** Whether an error proves the create created nothing and may succeed if sent again (a refusal: 429, 503, not sent). */
-function refusedForNow(error: unknown): boolean {
-  const outcome = outcomeOf(error);
-  return !mayHaveBilled(outcome) && isTransient(outcome);
+/** A task id as a file name: the server chooses it, so nothing in it may leave the folder (issue 11, item 10). */
+export function resultFileName(taskId: string): string {
+  const safe = taskId.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "_");
+  return `${safe || "result"}.mp4`;
 }
 
-/** Errors that affect every item (key, quota, permission): no point submitting more. */
-function haltsBatch(error: unknown): boolean {
-  return error instanceof APIError && [401, 402, 403].includes(error.status);
-}
-
-/** Whether a poll's failure may go away by itself. */
-function transientPollError(error: unknown): boolean {
-  if (error instanceof APIError) return error.status === 408 || error.status === 429 || error.status >= 500;
+/** Errors about the account (key, permission, quota): every other item would get the same, so none is submitted. */
+function aboutTheAccount(error: unknown): boolean {
   return (
-    error instanceof APIConnectionError || error instanceof APITimeoutError || error instanceof ContractViolationError
+    error instanceof AuthenticationError ||
+    error instanceof PermissionDeniedError ||
+    error instanceof InsufficientQuotaError
   );
 }
 
@@ -130,9 +132,6 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchSummary> 
 
 class BatchRunner {
   readonly #o: BatchRunOptions;
-  readonly #gate: BackoffGate;
-  readonly #sleep: Sleep;
-  readonly #now: () => number;
   readonly #outcomes = new Map<string, ItemOutcome>();
   #halted: string | null = null;
   #total: SingleBar | null = null;
@@ -140,33 +139,31 @@ class BatchRunner {
 
   constructor(options: BatchRunOptions) {
     this.#o = options;
-    this.#gate = options.gate ?? new BackoffGate(options.sleep ? { sleep: options.sleep } : {});
-    this.#sleep = options.sleep ?? abortableSleep;
-    this.#now = options.now ?? Date.now;
   }
 
   async run(): Promise<BatchSummary> {
     const { items, journal, output } = this.#o;
-    const states = replay(journal.records);
     const known = new Set(items.map((i) => i.key));
-    const strangers = new Set(journal.records.map((r) => r.key).filter((k) => !known.has(k)));
-    if (strangers.size > 0) {
-      output.note(`The journal lists ${strangers.size} item(s) that are not in this manifest: ignored.`);
+    // Jobs made by --resubmit-unknown have their own ids, and name the job they replace.
+    const strangers = (await journal.list()).filter((j) => !known.has(j.id) && j.resubmittedFrom === undefined);
+    if (strangers.length > 0) {
+      output.note(`The journal lists ${strangers.length} job(s) that are not in this manifest: ignored.`);
     }
     if (journal.droppedTornLine) output.note("The journal's last line was cut off by a crash: dropped it.");
 
-    const toPoll: ManifestItem[] = [];
-    const toSubmit: ManifestItem[] = [];
+    const toPoll: [ManifestItem, Job][] = [];
+    const toSubmit: [ManifestItem, Job | undefined][] = [];
     for (const item of items) {
-      const state = states.get(item.key) ?? { phase: "new" };
-      const verdict = this.#settled(item, state);
+      const job = await this.#current(item);
+      const verdict = job ? this.#settled(item, job) : null;
       if (verdict) this.#finish(item, verdict);
-      else if (state.id) toPoll.push(item);
-      else toSubmit.push(item);
+      else if (job && job.state !== "unknown") toPoll.push([item, job]);
+      else toSubmit.push([item, job]);
     }
+    const resumed = journal.linesAtOpen > 0;
     output.event("journal", {
       path: journal.file,
-      resumed: journal.records.length > 0,
+      resumed,
       droppedTornLine: journal.droppedTornLine,
       done: this.#count("done"),
       failed: this.#count("failed"),
@@ -174,7 +171,7 @@ class BatchRunner {
       toPoll: toPoll.length,
       toSubmit: toSubmit.length,
     });
-    if (journal.records.length > 0) {
+    if (resumed) {
       output.note(
         `Resuming from ${journal.file}: ${this.#count("done")} done, ${this.#count("failed")} failed, ` +
           `${toPoll.length} to poll, ${this.#count("unknown")} unknown, ${toSubmit.length} to submit.`,
@@ -185,10 +182,7 @@ class BatchRunner {
     // Items that already have a task go first: their result links are the ones closest to expiring.
     const queue = [...toPoll, ...toSubmit];
     const worker = async () => {
-      for (let item = queue.shift(); item; item = queue.shift()) {
-        const state = states.get(item.key) ?? { phase: "new" };
-        await this.#process(item, state);
-      }
+      for (let next = queue.shift(); next; next = queue.shift()) await this.#process(next[0], next[1]);
     };
     const workers = Math.max(1, Math.min(this.#o.concurrency, queue.length));
     await Promise.all(Array.from({ length: workers }, worker));
@@ -196,67 +190,109 @@ class BatchRunner {
     return this.#summary(items);
   }
 
-  /** The outcome of an item that needs no work this run, or null. */
-  #settled(item: ManifestItem, state: ItemState): ItemOutcome | null {
-    const base = { line: item.line, key: item.key, skipped: true, ...(state.id ? { id: state.id } : {}) };
-    if (state.phase === "downloaded") {
-      return { ...base, status: "done", ...(state.path ? { path: state.path } : {}), bytes: state.bytes ?? 0 };
+  /** The item's job: the one with the item's key, or the job it was resubmitted as (followed to the newest). */
+  async #current(item: ManifestItem): Promise<Job | undefined> {
+    let job = await this.#o.client.jobs.get(item.key);
+    for (let hops = 0; job && hops < 100; hops++) {
+      const next = job.toJSON().resubmittedAs;
+      if (next === undefined) break;
+      const newer = await this.#o.client.jobs.get(next);
+      if (!newer) break;
+      job = newer;
     }
-    if (state.phase === "failed" && state.stage === "task") {
-      return {
-        ...base,
-        status: "failed",
-        stage: "task",
-        reason: state.reason ?? "task failed",
-        exitCode: EXIT.taskFailed,
-      };
-    }
-    if (!state.id && (state.phase === "submitting" || state.phase === "unknown") && !this.#o.resubmitUnknown) {
-      const why =
-        state.phase === "submitting"
-          ? "an earlier run stopped while its create request was in flight"
-          : (state.reason ?? "its create request's outcome is unknown");
-      return { ...base, status: "unknown", reason: `${why}: ${UNKNOWN_ADVICE}`, exitCode: EXIT.transient };
-    }
-    return null;
+    return job;
   }
 
-  async #process(item: ManifestItem, state: ItemState): Promise<void> {
+  /** The outcome of an item that needs no work this run, or null. */
+  #settled(item: ManifestItem, job: Job): ItemOutcome | null {
+    const snap = job.toJSON();
+    const base = { line: item.line, key: item.key, skipped: true, ...(job.taskId ? { id: job.taskId } : {}) };
+    switch (job.state) {
+      case "downloaded":
+        return {
+          ...base,
+          status: "done",
+          ...(snap.download ? { path: snap.download.path, bytes: snap.download.bytes } : {}),
+        };
+      case "failed":
+        return {
+          ...base,
+          status: "failed",
+          stage: "task",
+          reason: snap.error?.message ?? "task failed",
+          exitCode: EXIT.taskFailed,
+        };
+      case "expired":
+        return {
+          ...base,
+          status: "failed",
+          stage: "download",
+          reason: snap.error?.message ?? "the result link expired",
+          exitCode: EXIT.refused,
+        };
+      case "unknown":
+        if (this.#o.resubmitUnknown) return null;
+        return {
+          ...base,
+          status: "unknown",
+          reason: `${snap.error?.message ?? "its create request's outcome is unknown"}: ${UNKNOWN_ADVICE}`,
+          exitCode: EXIT.transient,
+        };
+      default:
+        return null;
+    }
+  }
+
+  async #process(item: ManifestItem, stored: Job | undefined): Promise<void> {
+    let job = stored;
     try {
-      const id = state.id ?? (await this.#submit(item));
-      if (id === null) return;
-      const task = await this.#wait(item, id);
-      if (task === null) return;
-      if (state.phase !== "completed" || state.id !== id) {
-        this.#o.journal.append({ event: "completed", key: item.key, line: item.line, id });
+      if (!job || job.state === "unknown") {
+        const previous = job;
+        job = await this.#submit(item, previous);
+        if (!job) return;
       }
-      await this.#download(item, task);
+      if (job.state === "submitted" && !(await this.#wait(item, job))) return;
+      if (job.state === "completed") await this.#download(item, job);
+      else if (!this.#outcomes.has(item.key)) {
+        const verdict = this.#settled(item, job);
+        if (verdict) this.#finish(item, { ...verdict, skipped: false });
+      }
     } catch (error) {
       if (error instanceof Stopped || this.#o.stop.aborted) {
-        const id = this.#lastId(item);
         if (!this.#outcomes.has(item.key)) {
+          const id = job?.taskId;
           this.#finish(item, {
             line: item.line,
             key: item.key,
             status: id ? "interrupted" : "not-started",
             ...(id ? { id } : {}),
+            ...(job?.state === "completed" ? { reason: "completed" } : {}),
           });
         }
         return;
       }
       // A bug, or a file-system error while journaling: record it against the item rather than lose the others.
-      this.#fail(item, this.#lastId(item), "download", error);
+      this.#fail(item, job?.taskId, job?.state === "completed" ? "download" : "wait", error);
     }
   }
 
-  #lastId(item: ManifestItem): string | undefined {
-    return replay(this.#o.journal.records.filter((r) => r.key === item.key)).get(item.key)?.id;
+  async #pass(signal: AbortSignal): Promise<void> {
+    try {
+      await this.#o.gate.pass(signal);
+    } catch {
+      throw new Stopped();
+    }
   }
 
-  /** Submits an item; returns its task id, or null when it ended (failed, unknown, not started). */
-  async #submit(item: ManifestItem): Promise<string | null> {
-    const { journal, api, stop, kill } = this.#o;
-    const maxRefusals = this.#o.maxRefusals ?? 8;
+  /**
+   * Submits an item (or resubmits its unknown job); returns the job, or undefined when the item ended here (refused,
+   * unknown, not started). `jobs.submit` rejects only when nothing can have been billed: such an item is retried
+   * after the shared back-off when the refusal is transient (429, 503, connection refused), else it fails.
+   */
+  async #submit(item: ManifestItem, unknown: Job | undefined): Promise<Job | undefined> {
+    const { client, stop, kill, gate, output } = this.#o;
+    const maxRefusals = this.#o.maxRefusals ?? DEFAULT_MAX_REFUSALS;
+    const metadata = { line: item.line, ...(item.out ? { out: item.out } : {}) };
     for (let refusals = 0; ; ) {
       if (this.#halted !== null || stop.aborted) {
         this.#finish(item, {
@@ -265,208 +301,163 @@ class BatchRunner {
           status: "not-started",
           ...(this.#halted ? { reason: this.#halted } : {}),
         });
-        return null;
+        return undefined;
       }
-      try {
-        await this.#gate.pass(stop);
-      } catch {
-        throw new Stopped();
-      }
+      await this.#pass(stop);
       if (this.#halted !== null) continue;
-      journal.append({ event: "submitting", key: item.key, line: item.line });
       this.#row(item, "submitting", 0);
-      let created: { id: string };
+      let job: Job;
       try {
-        // Only the second Ctrl-C abandons a create in flight: its outcome would be unknown.
-        created = await api.create(item.params, kill);
+        // Only the second Ctrl-C abandons a create in flight: its outcome would be unknown. The gate does the
+        // retrying (shared by every worker), so the client sends each create once.
+        const request = { signal: kill, maxRetries: 0, metadata };
+        job = unknown
+          ? await client.jobs.resubmit(unknown, request)
+          : await client.jobs.submit(item.params, { ...request, id: item.key });
       } catch (error) {
-        if (error instanceof APIUserAbortError || kill.aborted) {
-          this.#finish(item, {
-            line: item.line,
-            key: item.key,
-            status: "unknown",
-            reason: `interrupted while its create request was in flight: ${UNKNOWN_ADVICE}`,
-            exitCode: EXIT.interrupted,
-          });
-          return null;
+        // Rejected: nothing can have been billed.
+        if (kill.aborted) {
+          this.#finish(item, { line: item.line, key: item.key, status: "not-started" });
+          return undefined;
         }
-        if (refusedForNow(error)) {
-          const status = error instanceof APIError ? error.status : 0;
-          journal.append({ event: "refused", key: item.key, line: item.line, status, reason: errorOneLine(error) });
+        // Only an answer about the request is a refusal worth retrying. Anything else (the journal could not be
+        // written, a bug) is not retried: if the create had left, its job is already stored and resumes as unknown.
+        if (error instanceof KlingError && isTransient(outcomeOf(error))) {
           refusals++;
           if (refusals > maxRefusals) {
             this.#fail(item, undefined, "create", error);
-            return null;
+            return undefined;
           }
-          const hint = error instanceof APIError ? error.retryAfterMs : null;
-          const wait = this.#gate.close(hint ?? (status === 0 ? backoffDelayMs(refusals - 1) : null));
-          this.#o.output.note(
-            `line ${item.line}: ${status === 429 ? "rate limited" : "refused"} (${status || "not connected"}); ` +
-              `every request waits ${Math.ceil(wait / 1000)} s`,
+          const wait = gate.close(error instanceof APIError ? error.retryAfterMs : null);
+          output.note(
+            `line ${item.line}: refused for now (${errorOneLine(error)}); every request waits ${Math.ceil(wait / 1000)} s`,
           );
           continue;
         }
-        if (!mayHaveBilled(outcomeOf(error))) {
-          // The API answered that it will not do this (400, 401, 402, 403, 404, ...): nothing was created.
-          if (haltsBatch(error)) this.#halted = `not submitted: an earlier item got ${errorOneLine(error)}`;
-          this.#fail(item, undefined, "create", error);
-          return null;
-        }
-        // 408, 500, 502, 504, a bare gateway 503, a reset or a timeout after the request left, a malformed 200: a
-        // task may exist.
-        const reason = `create request's outcome is unknown (${errorOneLine(error)})`;
-        journal.append({ event: "unknown", key: item.key, line: item.line, reason });
+        if (aboutTheAccount(error)) this.#halted = `not submitted: an earlier item got ${errorOneLine(error)}`;
+        this.#fail(item, undefined, "create", error);
+        return undefined;
+      }
+      if (job.state === "unknown") {
+        const reason = job.toJSON().error?.message ?? "the create request's outcome is unknown";
         this.#finish(item, {
           line: item.line,
           key: item.key,
           status: "unknown",
-          reason: `${reason}: ${UNKNOWN_ADVICE}`,
-          exitCode: EXIT.transient,
+          reason: `${kill.aborted ? "interrupted while its create request was in flight" : reason}: ${UNKNOWN_ADVICE}`,
+          exitCode: kill.aborted ? EXIT.interrupted : EXIT.transient,
         });
-        return null;
+        return undefined;
       }
-      this.#gate.succeeded();
-      journal.append({ event: "submitted", key: item.key, line: item.line, id: created.id });
-      this.#say(item, `submitted ${created.id}`, { state: "submitted", id: created.id });
-      return created.id;
+      gate.succeeded();
+      if (job.taskId) this.#say(item, `submitted ${job.taskId}`, { state: "submitted", id: job.taskId });
+      return job;
     }
   }
 
-  /** Polls until the task ends; returns the completed task, or null when the item ended otherwise. */
-  async #wait(item: ManifestItem, id: string): Promise<TaskDetail | null> {
-    const { api, stop } = this.#o;
-    const maxFailures = this.#o.maxPollFailures ?? 6;
-    const started = this.#now();
-    const poll: PollState = { elapsedMs: 0, polls: 0, fixedIntervalMs: this.#o.pollIntervalMs };
-    let failures = 0;
+  /** Waits for the item's task; true when it completed (the job is then `completed`). */
+  async #wait(item: ManifestItem, job: Job): Promise<boolean> {
+    const { stop } = this.#o;
+    const timeoutMs = this.#o.itemTimeoutMs ?? DEFAULT_ITEM_WAIT_MS;
+    await this.#pass(stop);
+    let last = job.task as Task | undefined;
     let lastLine = "";
-    for (;;) {
-      try {
-        await this.#gate.pass(stop);
-      } catch {
-        throw new Stopped();
-      }
-      let task: TaskDetail;
-      try {
-        task = await api.get(id, stop);
-      } catch (error) {
-        if (error instanceof APIUserAbortError || stop.aborted) throw new Stopped();
-        if (!transientPollError(error) || ++failures > maxFailures) {
-          this.#fail(item, id, "wait", error);
-          return null;
-        }
-        if (error instanceof APIError && (error.status === 429 || error.status === 503)) {
-          this.#gate.close(error.retryAfterMs);
-        } else {
-          await this.#pause(backoffDelayMs(failures - 1));
-        }
-        continue;
-      }
-      failures = 0;
-      this.#gate.succeeded();
-      const line = describeTask(task);
-      if (line !== lastLine) {
-        // Plain output: status changes only (every percent of every item would drown the terminal).
-        if (task.status !== lastLine.split(" ")[1]) this.#say(item, line, { state: task.status, task });
-        else this.#o.output.event("item", { line: item.line, key: item.key, state: task.status, task });
-        lastLine = line;
-      }
-      this.#row(item, task.status, task.progress ?? 0);
-      if (task.status === "completed") return task;
-      if (task.status === "failed") {
-        const reason = `task failed (${task.error?.code ?? "no code"}): ${task.error?.message ?? "no reason given"}`;
-        this.#o.journal.append({
-          event: "failed",
-          key: item.key,
-          line: item.line,
-          id,
-          stage: "task",
-          reason,
-          exitCode: EXIT.taskFailed,
-        });
+    try {
+      await job.wait({
+        signal: stop,
+        timeoutMs,
+        ...(this.#o.pollIntervalMs !== undefined ? { pollIntervalMs: this.#o.pollIntervalMs } : {}),
+        onProgress: (task) => {
+          last = task;
+          const line = describeTask(task);
+          if (line === lastLine) return;
+          // Plain output: status changes only (every percent of every item would drown the terminal).
+          if (task.status !== lastLine.split(" ")[1]) this.#say(item, line, { state: task.status, task });
+          else this.#o.output.event("item", { line: item.line, key: item.key, state: task.status, task });
+          lastLine = line;
+          this.#row(item, task.status, task.progress ?? 0);
+        },
+      });
+      return true;
+    } catch (error) {
+      if (stop.aborted) throw new Stopped();
+      const id = job.taskId;
+      if (error instanceof TaskFailedError) {
+        const t = error.task;
         this.#finish(item, {
           line: item.line,
           key: item.key,
           status: "failed",
-          id,
+          ...(id ? { id } : {}),
           stage: "task",
-          reason,
+          reason: `task failed (${t.error?.code ?? "no code"}): ${t.error?.message ?? "no reason given"}`,
           exitCode: EXIT.taskFailed,
         });
-        return null;
+        return false;
       }
-      poll.polls++;
-      poll.elapsedMs = this.#now() - started;
-      const estimate = task.task_info?.estimated_time;
-      if (typeof estimate === "number") poll.estimatedMs = estimate * 1000;
-      if ((task.progress ?? 0) > 0) {
-        const reading = { atMs: poll.elapsedMs, progress: task.progress ?? 0 };
-        poll.firstProgress ??= reading;
-        poll.lastProgress = reading;
+      if (error instanceof SubmitOutcomeUnknownError) {
+        this.#finish(item, {
+          line: item.line,
+          key: item.key,
+          status: "unknown",
+          reason: `${error.message}: ${UNKNOWN_ADVICE}`,
+          exitCode: EXIT.transient,
+        });
+        return false;
       }
-      await this.#pause(nextPollDelayMs(poll));
+      if (error instanceof APITimeoutError) {
+        const seen = last ? `still ${last.status}` : "not answered";
+        this.#fail(
+          item,
+          id,
+          "wait",
+          error,
+          `${seen} after ${formatDuration(timeoutMs)} (--wait-timeout); the task keeps running and a re-run polls it again`,
+        );
+        return false;
+      }
+      this.#fail(item, id, "wait", error);
+      return false;
     }
   }
 
-  async #pause(ms: number): Promise<void> {
-    try {
-      await this.#sleep(ms, this.#o.stop);
-    } catch {
-      throw new Stopped();
-    }
-  }
-
-  async #download(item: ManifestItem, task: TaskDetail): Promise<void> {
-    const { api, journal, stop } = this.#o;
-    const destination = item.out ?? path.join(this.#o.outDir, `${task.id}.mp4`);
-    fs.mkdirSync(path.dirname(destination), { recursive: true });
+  async #download(item: ManifestItem, job: Job): Promise<void> {
+    const { stop, outDir } = this.#o;
+    const taskId = job.taskId ?? item.key;
+    const destination = item.out ?? path.join(outDir, resultFileName(taskId));
+    await this.#pass(stop);
     this.#row(item, "download", 0);
     try {
-      const result = await api.download(task, destination, {
+      const url = job.resultUrl ?? "";
+      fs.mkdirSync(path.dirname(destination), { recursive: true });
+      const result = await job.download(destination, {
         signal: stop,
+        allowInsecure: this.#o.allowInsecure(url),
         onProgress: (bytes, total) => this.#row(item, "download", total ? Math.floor((bytes / total) * 100) : 0),
-      });
-      journal.append({
-        event: "downloaded",
-        key: item.key,
-        line: item.line,
-        id: task.id,
-        path: result.path,
-        bytes: result.bytes,
       });
       this.#finish(item, {
         line: item.line,
         key: item.key,
         status: "done",
-        id: task.id,
+        id: taskId,
         path: result.path,
         bytes: result.bytes,
       });
     } catch (error) {
-      if (error instanceof APIUserAbortError || stop.aborted) throw new Stopped();
-      this.#fail(item, task.id, "download", error);
+      if (stop.aborted) throw new Stopped();
+      this.#fail(item, taskId, "download", error);
     }
   }
 
-  #fail(item: ManifestItem, id: string | undefined, stage: FailureStage, error: unknown): void {
+  #fail(item: ManifestItem, id: string | undefined, stage: FailureStage, error: unknown, why?: string): void {
     const exitCode = exitCodeFor(error);
-    const reason = errorOneLine(error);
-    this.#o.journal.append({
-      event: "failed",
-      key: item.key,
-      line: item.line,
-      ...(id ? { id } : {}),
-      stage,
-      reason,
-      exitCode,
-    });
     this.#finish(item, {
       line: item.line,
       key: item.key,
       status: "failed",
       ...(id ? { id } : {}),
       stage,
-      reason,
+      reason: why ?? errorOneLine(error),
       exitCode,
     });
   }
@@ -482,7 +473,9 @@ class BatchRunner {
       outcome.status === "done"
         ? `${outcome.skipped ? "already saved" : "saved"} ${outcome.path} (${formatBytes(outcome.bytes ?? 0)})`
         : outcome.status === "interrupted"
-          ? `interrupted; ${outcome.id} is still running and will be polled on resume`
+          ? outcome.reason === "completed"
+            ? `interrupted; ${outcome.id} completed and its result is downloaded on resume`
+            : `interrupted; ${outcome.id} is still running and will be polled on resume`
           : `${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ""}`;
     this.#say(item, text, { state: outcome.status, outcome });
     this.#tick();

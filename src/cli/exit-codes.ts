@@ -9,10 +9,13 @@ import {
   APIUserAbortError,
   ContractViolationError,
   DownloadError,
+  isTransient,
   MissingApiKeyError,
+  outcomeOf,
   RequestValidationError,
+  SubmitOutcomeUnknownError,
   TaskFailedError,
-} from "../errors.js";
+} from "../index.js";
 
 /** Exit codes by meaning. */
 export const EXIT = {
@@ -67,23 +70,23 @@ export function exitCodeFor(error: unknown): ExitCode {
   }
   if (error instanceof InterruptedError || error instanceof APIUserAbortError) return EXIT.interrupted;
   if (error instanceof TaskFailedError) return EXIT.taskFailed;
-  if (error instanceof APIError) {
-    const status = error.status ?? 0;
-    if (status === 429 || status >= 500) return EXIT.transient;
-    return status >= 400 ? EXIT.refused : EXIT.transient;
-  }
+  // Transient or not is the client's decision (its policy); a permanent API answer is a refusal.
+  if (error instanceof APIError) return isTransient(outcomeOf(error)) ? EXIT.transient : EXIT.refused;
   if (error instanceof APIConnectionError || error instanceof APITimeoutError) return EXIT.transient;
   if (error instanceof ContractViolationError) return EXIT.transient;
+  // A task may exist: the create's answer was lost.
+  if (error instanceof SubmitOutcomeUnknownError) return EXIT.transient;
   if (error instanceof DownloadError) return downloadExitCode(error);
   return EXIT.unexpected;
 }
 
 function downloadExitCode(error: DownloadError): ExitCode {
   switch (error.reason) {
-    case "insecure":
+    // A download comes after a task exists, so never 2 ("nothing was sent"): a destination that could not be
+    // written is a fault the printed command resumes (5); an http:// link the CLI will not fetch is refused (3).
     case "io":
-      // An http:// link the CLI will not fetch, or a destination it cannot write: fix the command or the disk.
-      return EXIT.usage;
+      return EXIT.transient;
+    case "insecure":
     case "expired":
     case "too-large":
       return EXIT.refused;

@@ -3,7 +3,7 @@
  * command-line flag (`--video`, `--image #2`) or a batch manifest key (`video`, `images[1]`), so a message points at
  * the thing to fix.
  */
-import type { RuleViolation } from "../rules.js";
+import type { RuleViolation } from "../index.js";
 
 /** How the user spelled the request: as `edit` flags or as a manifest line's keys. */
 export type InputKind = "flags" | "manifest";

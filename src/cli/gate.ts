@@ -3,11 +3,14 @@
  * them wait, for as long as the server asked (`Retry-After`), instead of each worker retrying on its own schedule
  * and keeping the rate limit tripped.
  */
-import { sleep as abortableSleep } from "../internal/scope.js";
-import { backoffDelayMs } from "../retry.js";
+import { setTimeout as delay } from "node:timers/promises";
+import { backoffDelayMs } from "../index.js";
 
 /** A sleep that ends early, rejecting, when the signal aborts. */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
+
+/** The default {@link Sleep}: Node's abortable timer (rejects when the signal aborts). */
+export const abortableSleep: Sleep = (ms, signal) => delay(ms, undefined, { signal });
 
 /** The gate's clock and sleep, injectable for tests. */
 export interface GateOptions {
@@ -59,4 +62,29 @@ export class BackoffGate {
   succeeded(): void {
     this.#streak = 0;
   }
+}
+
+/**
+ * A `fetch` for the batch's client: every API query (GET under `baseUrl`) first passes the gate, and a 429 answered to
+ * any API request closes it, so one rate limit pauses every worker's polls, not just the one that met it. Creates are
+ * not held here: a create waiting inside the client would run down its own deadline, and a create that times out may
+ * have billed; the batch passes the gate before it submits instead.
+ */
+export function gatedFetch(
+  gate: BackoffGate,
+  baseUrl: () => string,
+  inner: typeof fetch = globalThis.fetch,
+): typeof fetch {
+  return (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const api = `${baseUrl().replace(/\/+$/, "")}/`;
+    const request = input instanceof Request ? input : undefined;
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    const method = (init?.method ?? request?.method ?? "GET").toUpperCase();
+    const signal = init?.signal ?? request?.signal ?? undefined;
+    const toApi = url.startsWith(api);
+    if (toApi && method === "GET") await gate.pass(signal ?? new AbortController().signal);
+    const response = await inner(input, init);
+    if (toApi && response.status === 429) gate.close(null);
+    return response;
+  }) as typeof fetch;
 }

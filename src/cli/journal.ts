@@ -1,99 +1,37 @@
 /**
- * The batch journal: an append-only NDJSON file recording every step of every item, so a batch that dies (Ctrl-C,
- * SIGKILL, power loss) resumes where it stopped without submitting anything twice (a duplicate is a second bill).
+ * The batch journal: a {@link JobStore} in one append-only NDJSON file, so a batch that dies (Ctrl-C, SIGKILL, power
+ * loss) resumes where it stopped without submitting anything twice (a duplicate is a second bill).
  *
- * Crash safety: each record is one `write` of one line followed by `fsync`, and a step is journaled BEFORE the action
- * it announces (`submitting` before the create request), so the journal never claims less than happened. A crash
- * can leave at most a torn last line (no newline); opening the journal drops it. A lock file stops two runs from
- * sharing a journal; a lock left by a process that no longer exists (a SIGKILL) is taken over.
+ * Format: one line per stored step, each a job snapshot (`job.toJSON()`), or `{"id", "deleted": true}` when a job is
+ * forgotten (its create was refused: nothing exists). The last line of an id wins.
+ *
+ * Crash safety: each line is one `write` followed by `fsync` before `put` resolves, and the client stores a step before
+ * acting on it (`submitting` is on disk before the create leaves), so the journal never claims less than happened.
+ * Lines are only ever appended: a crash can leave at most a torn last line (no newline), which opening drops. Every
+ * other line is complete, so the worst a crash costs is the step being written, whose action had not started.
+ * A lock (lock.ts) keeps a second run off the journal.
  */
 import fs from "node:fs";
 import path from "node:path";
+import type { JobSnapshot, JobState, JobStore } from "../index.js";
 import { UsageError } from "./exit-codes.js";
+import { JournalLock } from "./lock.js";
 
-/** Where an item's failure happened: `create` and `wait`/`download` failures are retried by the next run. */
-export type FailureStage = "create" | "task" | "wait" | "download";
-
-/** One journal line. `key` is the manifest item's identity, `line` its line number when it was written. */
-export type JournalRecord = { key: string; line: number; at: string } & (
-  | { event: "submitting" }
-  | { event: "submitted"; id: string }
-  /** The API answered the create request with an error: nothing was created, so submitting again is safe. */
-  | { event: "refused"; status: number; reason: string }
-  | { event: "completed"; id: string }
-  | { event: "downloaded"; id: string; path: string; bytes: number }
-  | { event: "failed"; id?: string; stage: FailureStage; reason: string; exitCode: number }
-  /** The create request's outcome is unknown (connection lost or timed out after it was sent). */
-  | { event: "unknown"; reason: string }
-);
-
-/** A journal record before its timestamp is added. */
-export type NewJournalRecord = JournalRecord extends infer R
-  ? R extends JournalRecord
-    ? Omit<R, "at">
-    : never
-  : never;
-
-/** An item's state after replaying its records. */
-export interface ItemState {
-  /** `submitting` with no id means the process died mid-request: the outcome is unknown. */
-  phase: "new" | "submitting" | "submitted" | "completed" | "downloaded" | "failed" | "unknown";
-  id?: string;
-  path?: string;
-  bytes?: number;
-  stage?: FailureStage;
-  reason?: string;
-  exitCode?: number;
+/** A tombstone: the job was forgotten. */
+interface Deleted {
+  id: string;
+  deleted: true;
+  at: string;
 }
 
-/** Replays records into each item's latest state. */
-export function replay(records: readonly JournalRecord[]): Map<string, ItemState> {
-  const states = new Map<string, ItemState>();
-  for (const r of records) {
-    const prev = states.get(r.key) ?? { phase: "new" };
-    const id = "id" in r && r.id ? r.id : prev.id;
-    const base: ItemState = id === undefined ? { phase: prev.phase } : { phase: prev.phase, id };
-    switch (r.event) {
-      case "submitting":
-        states.set(r.key, { ...base, phase: "submitting" });
-        break;
-      case "submitted":
-        states.set(r.key, { ...base, phase: "submitted" });
-        break;
-      case "refused":
-        states.set(r.key, { ...base, phase: "new", reason: r.reason });
-        break;
-      case "completed":
-        states.set(r.key, { ...base, phase: "completed" });
-        break;
-      case "downloaded":
-        states.set(r.key, { ...base, phase: "downloaded", path: r.path, bytes: r.bytes });
-        break;
-      case "failed":
-        states.set(r.key, { ...base, phase: "failed", stage: r.stage, reason: r.reason, exitCode: r.exitCode });
-        break;
-      case "unknown":
-        states.set(r.key, { ...base, phase: "unknown", reason: r.reason });
-        break;
-    }
-  }
-  return states;
-}
-
-function isRecord(value: unknown): value is JournalRecord {
+function isSnapshot(value: unknown): value is JobSnapshot {
   if (typeof value !== "object" || value === null) return false;
-  const r = value as Record<string, unknown>;
-  return typeof r.key === "string" && typeof r.event === "string" && typeof r.line === "number";
+  const v = value as Record<string, unknown>;
+  return typeof v.id === "string" && typeof v.state === "string" && typeof v.version === "number";
 }
 
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+function isDeleted(value: unknown): value is Deleted {
+  return typeof value === "object" && value !== null && (value as Deleted).deleted === true;
 }
 
 function fsyncDirectory(dir: string): void {
@@ -109,81 +47,17 @@ function fsyncDirectory(dir: string): void {
   }
 }
 
-/** An open journal, locked for this process. */
-export class Journal {
-  /** The records found when it was opened. */
-  readonly records: JournalRecord[];
-  /** Whether a torn last line (from a crash mid-write) was found and dropped. */
-  readonly droppedTornLine: boolean;
-  private fd: number | null;
-  private readonly lockPath: string;
-
-  private constructor(
-    readonly file: string,
-    fd: number,
-    records: JournalRecord[],
-    droppedTornLine: boolean,
-    lockPath: string,
-  ) {
-    this.fd = fd;
-    this.records = records;
-    this.droppedTornLine = droppedTornLine;
-    this.lockPath = lockPath;
-  }
-
-  /** Opens (or creates) a journal: takes its lock, reads it, drops a torn last line. */
-  static open(file: string): Journal {
-    const absolute = path.resolve(file);
-    fs.mkdirSync(path.dirname(absolute), { recursive: true });
-    const lockPath = `${absolute}.lock`;
-    takeLock(lockPath);
-    try {
-      const existed = fs.existsSync(absolute);
-      const fd = fs.openSync(absolute, "a+");
-      const text = fs.readFileSync(absolute, "utf8");
-      const { records, validLength, torn } = parseJournal(text, absolute);
-      if (torn) {
-        // Drop the partial line so the next record does not get glued onto it.
-        fs.ftruncateSync(fd, validLength);
-        fs.fsyncSync(fd);
-      }
-      if (!existed) fsyncDirectory(path.dirname(absolute));
-      return new Journal(absolute, fd, records, torn, lockPath);
-    } catch (error) {
-      fs.rmSync(lockPath, { force: true });
-      throw error;
-    }
-  }
-
-  /** Appends one record and makes it durable before returning. */
-  append(record: NewJournalRecord): JournalRecord {
-    if (this.fd === null) throw new Error("journal is closed");
-    const full = { ...record, at: new Date().toISOString() } as JournalRecord;
-    fs.writeSync(this.fd, `${JSON.stringify(full)}\n`);
-    fs.fsyncSync(this.fd);
-    this.records.push(full);
-    return full;
-  }
-
-  /** Closes the file and releases the lock. */
-  close(): void {
-    if (this.fd === null) return;
-    fs.closeSync(this.fd);
-    this.fd = null;
-    fs.rmSync(this.lockPath, { force: true });
-  }
-}
-
-/** Parses journal text: a missing newline at the end marks a torn last line, which is dropped. */
+/** Parses journal text: the jobs by id (last line wins); a missing newline at the end marks a torn last line. */
 export function parseJournal(
   text: string,
   file = "journal",
-): { records: JournalRecord[]; validLength: number; torn: boolean } {
-  const records: JournalRecord[] = [];
+): { jobs: Map<string, JobSnapshot>; lines: number; validLength: number; torn: boolean } {
+  const jobs = new Map<string, JobSnapshot>();
   const complete = text.endsWith("\n") || text === "" ? text : text.slice(0, text.lastIndexOf("\n") + 1);
   const torn = complete.length !== text.length;
   const lines = complete.split("\n");
   lines.pop(); // the empty string after the last newline
+  let count = 0;
   lines.forEach((line, index) => {
     if (line.trim() === "") return;
     let value: unknown;
@@ -192,36 +66,123 @@ export function parseJournal(
     } catch {
       value = null;
     }
-    if (!isRecord(value)) {
-      throw new UsageError(
-        `${file} line ${index + 1} is not a journal record; the file was edited or is not a kling-edit journal (use another --journal)`,
-      );
-    }
-    records.push(value);
+    if (isDeleted(value)) jobs.delete(value.id);
+    else if (isSnapshot(value)) jobs.set(value.id, value);
+    else throw corrupt(file, index + 1);
+    count++;
   });
-  return { records, validLength: Buffer.byteLength(complete), torn };
+  return { jobs, lines: count, validLength: Buffer.byteLength(complete), torn };
 }
 
-function takeLock(lockPath: string): void {
-  for (let attempt = 0; attempt < 2; attempt++) {
+/** The journal is damaged in the middle: say how to go on without paying again (issue 11, item 21). */
+function corrupt(file: string, line: number): UsageError {
+  return new UsageError(`${file} line ${line} is not a job record (the file was edited, or the disk damaged it).`, [
+    "Nothing was sent. Do not start a new journal: it would submit every item again, and each duplicate is billed.",
+    `Keep a copy (cp ${file} ${file}.bak), then delete line ${line} only (sed -i '${line}d' ${file}) and run the same`,
+    "command again: every other line is intact, so items with a task are polled, not resubmitted. An item whose only",
+    "record was that line is submitted again; if its task id matters, look for it in your account first.",
+  ]);
+}
+
+/** An open journal: a locked {@link JobStore} over one NDJSON file. */
+export class JournalStore implements JobStore {
+  /** The journal's absolute path. */
+  readonly file: string;
+  /** Whether a torn last line (from a crash mid-write) was found and dropped. */
+  readonly droppedTornLine: boolean;
+  /** How many lines the journal had when it was opened (0: a new journal). */
+  readonly linesAtOpen: number;
+  readonly #jobs: Map<string, JobSnapshot>;
+  readonly #lock: JournalLock;
+  readonly #scrub: (text: string) => string;
+  #fd: number | null;
+
+  private constructor(
+    file: string,
+    fd: number,
+    parsed: { jobs: Map<string, JobSnapshot>; lines: number; torn: boolean },
+    lock: JournalLock,
+    scrub: (text: string) => string,
+  ) {
+    this.file = file;
+    this.#fd = fd;
+    this.#jobs = parsed.jobs;
+    this.linesAtOpen = parsed.lines;
+    this.droppedTornLine = parsed.torn;
+    this.#lock = lock;
+    this.#scrub = scrub;
+  }
+
+  /**
+   * Opens (or creates) a journal: takes its lock (`<file>.lock`), reads it, drops a torn last line. `scrub` cleans
+   * each line before it is written (the API key must never reach the disk).
+   */
+  static open(file: string, options: { scrub?: (text: string) => string } = {}): JournalStore {
+    const absolute = path.resolve(file);
+    fs.mkdirSync(path.dirname(absolute), { recursive: true });
+    const lock = JournalLock.acquire(`${absolute}.lock`, `the journal ${absolute}`);
     try {
-      const fd = fs.openSync(lockPath, "wx");
-      fs.writeSync(fd, String(process.pid));
-      fs.closeSync(fd);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const pid = Number.parseInt(fs.readFileSync(lockPath, "utf8"), 10);
-      // An empty lock younger than a few seconds is being written by a starting process.
-      const starting = !Number.isInteger(pid) && Date.now() - fs.statSync(lockPath).mtimeMs < 5000;
-      if (starting || (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processExists(pid))) {
-        throw new UsageError(
-          `another kling-edit batch (pid ${starting ? "starting" : pid}) is using this journal (${lockPath}); wait for it to finish`,
-        );
+      const existed = fs.existsSync(absolute);
+      const fd = fs.openSync(absolute, "a+", 0o600);
+      try {
+        const parsed = parseJournal(fs.readFileSync(absolute, "utf8"), absolute);
+        if (parsed.torn) {
+          // Drop the partial line so the next record does not get glued onto it.
+          fs.ftruncateSync(fd, parsed.validLength);
+          fs.fsyncSync(fd);
+        }
+        if (!existed) fsyncDirectory(path.dirname(absolute));
+        return new JournalStore(absolute, fd, parsed, lock, options.scrub ?? ((t) => t));
+      } catch (error) {
+        fs.closeSync(fd);
+        throw error;
       }
-      // Left by a process that died (SIGKILL, power loss): take it over.
-      fs.rmSync(lockPath, { force: true });
+    } catch (error) {
+      lock.release();
+      throw error;
     }
   }
-  throw new UsageError(`could not lock ${lockPath}`);
+
+  #append(value: JobSnapshot | Deleted): void {
+    if (this.#fd === null) throw new Error(`the journal ${this.file} is closed`);
+    if (this.#lock.lost) throw new Error(`${this.#lock.lost}: stopped writing to ${this.file}`);
+    fs.writeSync(this.#fd, `${this.#scrub(JSON.stringify(value))}\n`);
+    fs.fsyncSync(this.#fd);
+  }
+
+  async get(id: string): Promise<JobSnapshot | undefined> {
+    const job = this.#jobs.get(id);
+    return job === undefined ? undefined : structuredClone(job);
+  }
+
+  async put(job: JobSnapshot): Promise<void> {
+    this.#append(job);
+    this.#jobs.set(job.id, structuredClone(job));
+  }
+
+  async list(filter?: { state?: JobState | readonly JobState[] }): Promise<JobSnapshot[]> {
+    const states = filter?.state === undefined ? null : ([] as JobState[]).concat(filter.state);
+    return [...this.#jobs.values()]
+      .filter((j) => states === null || states.includes(j.state))
+      .map((j) => structuredClone(j));
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!this.#jobs.has(id)) return;
+    this.#append({ id, deleted: true, at: new Date().toISOString() });
+    this.#jobs.delete(id);
+  }
+
+  /** Every job id the journal holds. */
+  ids(): string[] {
+    return [...this.#jobs.keys()];
+  }
+
+  /** Closes the file and releases the lock. */
+  close(): void {
+    if (this.#fd === null) return;
+    fs.closeSync(this.#fd);
+    this.#fd = null;
+    this.#lock.release();
+  }
 }

@@ -5,13 +5,11 @@
  */
 import { createHash } from "node:crypto";
 import path from "node:path";
-import type { components } from "../../generated/schema.js";
-import { DEFAULT_MODEL } from "../client.js";
-import { checkCreateRequest } from "../rules.js";
+import { checkCreateRequest, DEFAULT_MODEL, type VideoGenerationRequest } from "../index.js";
 import { describeViolation } from "./flags.js";
 
 /** The create request's body without `model` (the client fills in the spec's default). */
-export type EditParams = Omit<components["schemas"]["VideoGenerationRequest"], "model">;
+export type EditParams = Omit<VideoGenerationRequest, "model">;
 
 /** One valid manifest line. */
 export interface ManifestItem {

@@ -8,11 +8,10 @@
  * never puts the key in a message, but a server could echo it back).
  */
 import { MultiBar, type SingleBar } from "cli-progress";
-import type { TaskDetail } from "../../generated/spec-facts.js";
-import { createScrubber, type Scrubber } from "../internal/redact.js";
+import { createScrubber, type Scrubber, type Task } from "../index.js";
 
-/** A task as `GET /v1/tasks/{task_id}` returns it: the spec's `TaskDetail`, the same type as the client's `Task`. */
-export type { TaskDetail };
+/** A task as `GET /v1/tasks/{task_id}` returns it. */
+export type TaskDetail = Task;
 
 /** A writable the output layer can print to (process.stdout, process.stderr, or a test double). */
 export interface OutStream {
@@ -130,6 +129,11 @@ export class Output {
   /** Adds a string that must never be printed (an API key learnt after start-up). */
   addSecret(secret: string): void {
     this.scrubber.add(secret);
+  }
+
+  /** A string with every secret replaced: for text written elsewhere (the batch journal, a job file). */
+  scrubText(text: string): string {
+    return this.scrubber.text(text);
   }
 
   /** Whether progress bars are drawn (a human on a terminal). */

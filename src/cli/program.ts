@@ -4,9 +4,9 @@
  */
 import fs from "node:fs";
 import { Argument, Command, InvalidArgumentError, Option } from "commander";
-import { SPEC_SERVER_URL } from "../../generated/spec-meta.js";
-import { createMockCommand } from "../mock/command.js";
-import { SCENARIOS } from "../mock/scenarios.js";
+import { DEFAULT_BASE_URL as SPEC_SERVER_URL } from "../index.js";
+import { createMockCommand, SCENARIOS } from "../mock/index.js";
+import { DEFAULT_ITEM_WAIT_MS } from "./batch.js";
 import {
   type BatchOptions,
   batchCommand,
@@ -68,6 +68,7 @@ const EXAMPLES = `Examples:
   kling-edit status task-unified-1757169743-7cvnl5zw
   kling-edit wait task-unified-1757169743-7cvnl5zw --out result.mp4 --timeout 600
   kling-edit download task-unified-1757169743-7cvnl5zw --out result.mp4
+  kling-edit wait jobs/job-1234.job.json --out result.mp4   (a job file: job.toJSON(), updated as the job moves on)
   kling-edit batch edits.jsonl --out results/ --concurrency 4
   kling-edit mock --port 4010 --scenario flaky --speed 100
   source <(kling-edit completion bash)`;
@@ -135,14 +136,16 @@ export function buildProgram(
 
   program
     .command("status")
-    .description("show a task's status, progress, result links or error (exit 4 if it failed)")
-    .argument("<task_id>", "the id the edit command printed (task-unified-...)")
+    .description(
+      "show a task's status, progress, result links and when they expire, or its error (exit 4 if it failed)",
+    )
+    .argument("<task_id|job_file>", "the id the edit command printed (task-unified-...), or a job file (job.toJSON())")
     .action(run((c, g, o) => statusCommand(arg(c), g, o)));
 
   program
     .command("wait")
     .description("wait for a task to finish, showing its progress; with --out download the result")
-    .argument("<task_id>", "the task to wait for")
+    .argument("<task_id|job_file>", "the task to wait for, or a job file (job.toJSON(); its steps are written back)")
     .option("--out <file>", "download the result to this file")
     .option("--timeout <seconds>", "give up after this many seconds (exit 5; the task keeps running)", positiveSeconds)
     .action(run((c, g, o) => waitCommand(arg(c), c.opts() as { out?: string; timeout?: number }, g, o)));
@@ -150,7 +153,7 @@ export function buildProgram(
   program
     .command("download")
     .description("download a completed task's result (links are valid for 24 hours)")
-    .argument("<task_id>", "the completed task")
+    .argument("<task_id|job_file>", "the completed task, or a job file (job.toJSON())")
     .requiredOption("--out <file>", "the file to write")
     .action(run((c, g, o) => downloadCommand(arg(c), c.opts() as { out: string }, g, o)));
 
@@ -169,6 +172,12 @@ export function buildProgram(
     )
     .option("--concurrency <n>", "items in flight at once", positiveInteger("--concurrency", 32), 4)
     .option("--journal <file>", "the journal that makes re-runs resume (default: <dir>/kling-edit-journal.ndjson)")
+    .option(
+      "--wait-timeout <seconds>",
+      "give up waiting for an item's task after this long (it keeps running; a re-run polls it again)",
+      positiveSeconds,
+      DEFAULT_ITEM_WAIT_MS / 1000,
+    )
     .addOption(
       new Option(
         "--resubmit-unknown",
@@ -181,11 +190,15 @@ export function buildProgram(
     .addHelpText(
       "after",
       `
-Each step is journaled before it happens (submitting -> submitted -> completed -> downloaded, or failed), so running
-the same command again resumes: finished items are skipped, submitted ones are polled and downloaded, never
-submitted again. An item whose create request was in flight when the process died is reported as unknown and left
-alone unless --resubmit-unknown is given: a duplicate is a second bill. Ctrl-C stops cleanly and prints the command
-to resume; a second Ctrl-C also abandons create requests in flight (their outcome becomes unknown).
+Each item is a durable job, and each of its steps is journaled before it happens (submitting -> submitted ->
+completed -> downloaded, or failed, expired, unknown), so running the same command again resumes: finished items are
+skipped, submitted ones are polled and downloaded, never submitted again. An item whose create request may have
+reached the API without an answer (the process died, the connection dropped, a 408 or 5xx) is reported as unknown
+and left alone unless --resubmit-unknown is given: a duplicate is a second bill. A 429 to any request pauses every
+worker. An item not done after --wait-timeout is left running and polled again by the next run. Ctrl-C stops cleanly
+and prints the command to resume; a second Ctrl-C also abandons create requests in flight (their outcome becomes
+unknown). One run per journal: its lock file (<journal>.lock) is taken over once its holder has exited or stopped
+touching it for 30 s.
 
 Exit codes: 0 every item downloaded; 2 invalid manifest (nothing sent); 3 the API refused an item; 5 an item gave
 up on a transient fault or has an unknown outcome; 4 only task failures; 130 interrupted.`,

@@ -3,7 +3,14 @@
  * named by flag. Nothing here ever sees the API key (the client keeps it out of errors; the output layer scrubs it
  * again).
  */
-import { APIError, DownloadError, RequestValidationError, TaskFailedError } from "../errors.js";
+import {
+  APIError,
+  APITimeoutError,
+  APIUserAbortError,
+  DownloadError,
+  RequestValidationError,
+  TaskFailedError,
+} from "../index.js";
 import { UsageError } from "./exit-codes.js";
 import { describeViolation, type InputKind } from "./flags.js";
 
@@ -29,7 +36,10 @@ export function errorLines(error: unknown, kind: InputKind = "flags"): string[] 
     return [error.message];
   }
   if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : "";
+    // A deadline cuts the request in flight by aborting it; that abort is how the timeout acted, not a Ctrl-C, so it
+    // is not shown as a cause ("Aborted by the caller") (issue 11, item 19).
+    const abortedByTimeout = error instanceof APITimeoutError && error.cause instanceof APIUserAbortError;
+    const cause = error.cause instanceof Error && !abortedByTimeout ? ` (${error.cause.message})` : "";
     return [`${error.message}${cause}`];
   }
   return [String(error)];

@@ -3,10 +3,10 @@
  * when `--mock` is given, the rule for insecure (`http://`) downloads, and Ctrl-C handling.
  */
 import { readFile } from "node:fs/promises";
-import { createKlingClient, type KlingClient } from "../client.js";
-import { type MockServer, startMockServer } from "../mock/index.js";
-import { isScenarioName, type ScenarioName } from "../mock/scenarios.js";
+import { createKlingClient, type JobStore, type KlingClient } from "../index.js";
+import { isScenarioName, type MockServer, type ScenarioName, startMockServer } from "../mock/index.js";
 import { UsageError } from "./exit-codes.js";
+import { type BackoffGate, gatedFetch } from "./gate.js";
 import type { Output } from "./output.js";
 
 /** The global options, as commander parses them. */
@@ -147,11 +147,15 @@ export class Session {
    * Opens a session: with `--mock`, starts the built-in mock on a free loopback port first. Without a key (and
    * without `--mock`) it says how to get one, or to try `--mock`.
    */
-  static async open(globals: GlobalOptions, output: Output, sources?: KeySources): Promise<Session> {
+  static async open(
+    globals: GlobalOptions,
+    output: Output,
+    options: { jobs?: JobStore; gate?: BackoffGate; sources?: KeySources } = {},
+  ): Promise<Session> {
     if (globals.mock && globals.baseUrl) {
       throw new UsageError("--mock and --base-url both say where the API is: give one of them");
     }
-    const apiKey = await resolveApiKey(globals, sources);
+    const apiKey = await resolveApiKey(globals, options.sources);
     if (!globals.mock && !apiKey) {
       throw new UsageError(
         "No API key: set KLING_API_KEY, or pass --api-key-file FILE or --api-key-stdin (a key from your Kling API\n" +
@@ -179,9 +183,20 @@ export class Session {
       output.note(`Using the built-in mock at ${mock.url} (tasks live only as long as this command).`);
     }
     const baseUrl = mock?.url ?? globals.baseUrl;
-    const client = createKlingClient({
+    const gate = options.gate;
+    const client: KlingClient = createKlingClient({
       apiKey: apiKey ?? MOCK_KEY,
       ...(baseUrl ? { baseUrl } : {}),
+      ...(options.jobs ? { jobs: { store: options.jobs } } : {}),
+      ...(gate ? { fetch: gatedFetch(gate, () => client.baseUrl) } : {}),
+      // The client's warnings (a result link about to expire, an unknown create outcome) are worth a line.
+      logger: {
+        debug: () => {},
+        info: () => {},
+        warn: (message) => output.note(`warning: ${message}`),
+        error: (message) => output.note(`error: ${message}`),
+      },
+      logLevel: "warn",
     });
     return new Session(client, mock, globals);
   }

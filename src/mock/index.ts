@@ -32,6 +32,7 @@ export {
   type Sleep,
 } from "./callbacks.js";
 export { type ClockState, MockClock, parseDurationMs } from "./clock.js";
+export { createMockCommand, type MockCommandIo } from "./command.js";
 export {
   type Clock,
   createRng,

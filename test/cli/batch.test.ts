@@ -42,12 +42,13 @@ function summaryOf(stdout: string): Summary {
   return last;
 }
 
-function journalRecords(file: string): { event: string; key: string; id?: string }[] {
+/** The journal's lines: job snapshots (`job.toJSON()`), in the order they were stored. */
+function journalRecords(file: string): { id: string; state: string; taskId?: string }[] {
   return fs
     .readFileSync(file, "utf8")
     .split("\n")
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as { event: string; key: string; id?: string });
+    .map((l) => JSON.parse(l) as { id: string; state: string; taskId?: string });
 }
 
 describe.concurrent("batch", () => {
@@ -124,11 +125,11 @@ describe.concurrent("batch", () => {
 
       const journal = path.join(out, "kling-edit-journal.ndjson");
       const before = journalRecords(journal);
-      const submittedBefore = new Set(before.filter((r) => r.event === "submitted").map((r) => r.key));
+      const submittedBefore = new Set(before.filter((r) => r.state === "submitted").map((r) => r.id));
       expect(submittedBefore.size).toBe(2);
-      expect(before.filter((r) => r.event === "submitting")).toHaveLength(2);
+      expect(before.filter((r) => r.state === "submitting")).toHaveLength(2);
       // A crash in the middle of a write leaves a torn last line: the resume must drop it, not choke on it.
-      fs.appendFileSync(journal, '{"event":"submitted","key":"0000');
+      fs.appendFileSync(journal, '{"version":1,"id":"0000","state":"submi');
       expect((await snapshot(mock)).createRequests).toBe(submittedBefore.size);
 
       gate.options.holdPolls = false;
@@ -148,8 +149,12 @@ describe.concurrent("batch", () => {
       expect(state.createRequests).toBe(5);
       expect(state.tasks).toHaveLength(5);
       const after = journalRecords(journal);
-      const creates = after.filter((r) => r.event === "submitted");
-      expect(new Set(creates.map((r) => r.key)).size).toBe(creates.length);
+      // Each item's job was submitted once: one `submitting` line per job id, and one task id per job.
+      const submitting = after.filter((r) => r.state === "submitting");
+      expect(new Set(submitting.map((r) => r.id)).size).toBe(submitting.length);
+      expect(submitting).toHaveLength(5);
+      const taskIds = new Set(after.filter((r) => r.taskId).map((r) => `${r.id} ${r.taskId}`));
+      expect(taskIds.size).toBe(5);
     } finally {
       await gate.close();
       await mock.close();
@@ -198,10 +203,19 @@ describe.concurrent("batch", () => {
       fs.mkdirSync(out, { recursive: true });
       // The journal a crash leaves: line 1 was being submitted, no id came back.
       const key = itemKey({ prompt: "Edit number 1", video_urls: ["https://example.com/in-1.mp4"] }, null);
-      fs.writeFileSync(
-        path.join(out, "kling-edit-journal.ndjson"),
-        `${JSON.stringify({ event: "submitting", key, line: 1, at: new Date().toISOString() })}\n`,
-      );
+      const now = Date.now();
+      const snapshot1 = {
+        version: 1,
+        id: key,
+        state: "submitting",
+        params: { prompt: "Edit number 1", video_urls: ["https://example.com/in-1.mp4"] },
+        requestIds: [],
+        createdAt: now,
+        updatedAt: now,
+        submittedAt: now,
+        metadata: { line: 1 },
+      };
+      fs.writeFileSync(path.join(out, "kling-edit-journal.ndjson"), `${JSON.stringify(snapshot1)}\n`);
       const args = [...apiArgs(mock), "--json", "batch", file, "--out", out];
       const run = await runCli(args);
       expect(run.code).toBe(5);

@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createKlingClient } from "../../src/index.js";
 import type { MockServer } from "../../src/mock/index.js";
 import { apiArgs, EDIT_FLAGS, ensureBuilt, jsonLines, mockServer, ROOT, runCli, snapshot, tempDir } from "./helpers.js";
 
@@ -99,6 +100,33 @@ describe.concurrent("edit", () => {
     expect(run.stderr).toMatch(/--callback-url must not point at an internal address/);
     expect((await snapshot(quiet)).createRequests).toBe(0);
     await quiet.close();
+  });
+
+  // Issue 11, item 3: --out was checked only after the billed create; the failure then exited 2 ("nothing was sent").
+  it("refuses an --out it cannot write before anything is sent (exit 2): under a regular file, in a read-only folder", async () => {
+    const quiet = await mockServer();
+    try {
+      const file = path.join(dir, "a-regular-file");
+      fs.writeFileSync(file, "x");
+      const readOnly = path.join(dir, "read-only");
+      fs.mkdirSync(readOnly, { recursive: true });
+      fs.chmodSync(readOnly, 0o555);
+      const outs = [
+        path.join(file, "result.mp4"),
+        path.join(file, "deeper", "result.mp4"),
+        // Root writes anywhere it has permission bits for; /proc refuses new files to everyone.
+        process.getuid?.() === 0 ? "/proc/kling-edit-result.mp4" : path.join(readOnly, "result.mp4"),
+      ];
+      for (const out of outs) {
+        const run = await runCli([...apiArgs(quiet), "--json", "edit", ...EDIT_FLAGS, "--out", out]);
+        expect(run.code, `${out}: ${run.stderr}`).toBe(2);
+        expect(run.stderr).toContain("nothing was sent");
+        expect(jsonLines(run.stdout).at(-1)).toMatchObject({ event: "error", exitCode: 2 });
+      }
+      expect((await snapshot(quiet)).createRequests).toBe(0);
+    } finally {
+      await quiet.close();
+    }
   });
 
   it("refuses a second --video and a missing --prompt in one report", async () => {
@@ -281,6 +309,9 @@ describe.concurrent("status, wait, download", () => {
       });
       expect(run.stderr).toContain(`to try again, kling-edit --base-url ${hang.url} wait ${id}`);
       expect(run.stderr).not.toContain("still pending");
+      // Issue 11, item 19: the deadline cut the poll in flight; nobody pressed Ctrl-C.
+      expect(run.stderr).toContain("Timed out after 1000 ms");
+      expect(run.stdout + run.stderr).not.toContain("Aborted by the caller");
     } finally {
       await hang.close();
     }
@@ -296,6 +327,101 @@ describe.concurrent("status, wait, download", () => {
     } finally {
       await slow.close();
     }
+  });
+});
+
+describe.concurrent("job files (issue 12, item 10)", () => {
+  /** Submits a job with the library and saves `job.toJSON()` to a file, as a service would. */
+  async function jobFile(name: string): Promise<{ file: string; id: string }> {
+    const client = createKlingClient({ apiKey: "test-key", baseUrl: mock.url });
+    const job = await client.jobs.submit({ prompt: "Make it cinematic", video_urls: ["https://example.com/in.mp4"] });
+    const file = path.join(dir, `${name}.job.json`);
+    fs.writeFileSync(file, JSON.stringify(job.toJSON()));
+    return { file, id: job.id };
+  }
+
+  it("status, wait and download take a job file; wait records each step in it and prints when the link expires", async () => {
+    const { file, id } = await jobFile("job-a");
+    const status = await runCli([...apiArgs(mock), "--json", "status", file]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(jsonLines(status.stdout).at(-1)).toMatchObject({ event: "task", job: { id, state: "submitted" } });
+
+    const out = path.join(dir, "job-a.mp4");
+    const waited = await runCli([...apiArgs(mock), "wait", file, "--out", out]);
+    expect(waited.code, waited.stderr).toBe(0);
+    expect(waited.stderr).toMatch(/result link expires \S+Z \(in 2[34]h\d\dm\)/);
+    expect(fs.statSync(out).size).toBeGreaterThan(0);
+    const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { state: string; resultExpiresAt: number };
+    expect(saved).toMatchObject({ state: "downloaded" });
+    expect(saved.resultExpiresAt).toBeGreaterThan(Date.now());
+
+    const copy = path.join(dir, "job-a-copy.mp4");
+    const downloaded = await runCli([...apiArgs(mock), "download", file, "--out", copy]);
+    expect(downloaded.code, downloaded.stderr).toBe(0);
+    expect(fs.readFileSync(copy).equals(fs.readFileSync(out))).toBe(true);
+  }, 60_000);
+
+  it("a job file whose create's outcome is unknown: status, wait and download say so (exit 5) and send nothing", async () => {
+    const quiet = await mockServer();
+    try {
+      const now = Date.now();
+      const file = path.join(dir, "unknown.job.json");
+      fs.writeFileSync(
+        file,
+        JSON.stringify({
+          version: 1,
+          id: "job-unknown-1",
+          state: "submitting",
+          params: { prompt: "p", video_urls: ["https://example.com/in.mp4"] },
+          requestIds: [],
+          createdAt: now,
+          updatedAt: now,
+        }),
+      );
+      for (const args of [
+        ["status", file],
+        ["wait", file],
+        ["download", file, "--out", path.join(dir, "u.mp4")],
+      ]) {
+        const run = await runCli([...apiArgs(quiet), "--json", ...args]);
+        expect(run.code, `${args[0]}: ${run.stderr}`).toBe(5);
+        expect(run.stderr).toContain("outcome is unknown");
+        expect(jsonLines(run.stdout).at(-1)).toMatchObject({
+          event: "error",
+          job: { id: "job-unknown-1", state: "unknown" },
+        });
+      }
+      const state = await snapshot(quiet);
+      expect(state.createRequests).toBe(0);
+      expect(state.tasks).toEqual([]);
+      expect(fs.existsSync(path.join(dir, "u.mp4"))).toBe(false);
+    } finally {
+      await quiet.close();
+    }
+  });
+
+  it("a job file past its result's expiry: download exits 3 at once and writes nothing", async () => {
+    const { file } = await jobFile("job-expired");
+    const snap = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+    const taskId = snap.taskId as string;
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        ...snap,
+        state: "completed",
+        task: { id: taskId, status: "completed", progress: 100, results: [`${mock.url}/__mock/results/${taskId}.mp4`] },
+        completedAt: Date.now() - 25 * 3_600_000,
+        resultExpiresAt: Date.now() - 3_600_000,
+      }),
+    );
+    const status = await runCli([...apiArgs(mock), "status", file]);
+    expect(status.stdout).toMatch(/link expires \S+Z \(expired\)/);
+    const out = path.join(dir, "expired-job.mp4");
+    const run = await runCli([...apiArgs(mock), "download", file, "--out", out]);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toContain("expired");
+    expect(fs.existsSync(out)).toBe(false);
+    expect(JSON.parse(fs.readFileSync(file, "utf8")).state).toBe("expired");
   });
 });
 

@@ -94,7 +94,7 @@ _kling_edit; printf '%s\\n' "\${COMPREPLY[@]}"`;
   }
 
   it.each<[string, string[]]>([
-    ["kling-edit ", ["batch", "completion", "download", "edit", "mock", "status", "wait"]],
+    ["kling-edit ", ["batch", "completion", "download", "drift", "edit", "mock", "status", "verify", "wait", "worker"]],
     ["kling-edit ed", ["edit"]],
     ["kling-edit --api-key-", ["--api-key-file", "--api-key-stdin"]],
     ["kling-edit edit --pr", ["--prompt"]],

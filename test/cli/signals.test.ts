@@ -67,6 +67,9 @@ describe.concurrent("Ctrl-C", () => {
       expect(run.code).toBe(130);
       expect(run.stderr).toContain(id);
       expect(run.stderr).toContain(`kling-edit --base-url ${stalling.url} wait ${id} --out ${out}`);
+      // Issue 11, item 19: the task has completed; only its download was interrupted.
+      expect(run.stderr).toContain("It completed; its result was not saved");
+      expect(run.stderr).not.toContain("keeps running");
       expect(fs.readdirSync(outDir)).toEqual([]);
       expect(jsonLines(run.stdout).at(-1)).toMatchObject({ event: "task", exitCode: 130, task: { id } });
     } finally {
