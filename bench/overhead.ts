@@ -11,16 +11,13 @@ import createClient, { type Middleware } from "openapi-fetch";
 import { operations } from "../generated/operations.js";
 import type { paths } from "../generated/schema.js";
 import { createKlingClient, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from "../src/index.js";
-import { firstJsonLine, packageVersion, start, stop, tsxNode } from "./lib/proc.js";
-import { median, nowMs, pairRatios } from "./lib/stats.js";
+import { type Call, timeInterleaved } from "./lib/interleave.js";
+import { bundledNode, firstJsonLine, packageVersion, start, stop } from "./lib/proc.js";
+import { median, pairRatios } from "./lib/stats.js";
 import type { Benchmark, Measure, Row } from "./lib/types.js";
 
 const TASK = operations.getTaskDetail.responses["200"].body.examples.video_completed;
 const KEY = "bench-key";
-
-type Call = () => Promise<unknown>;
-/** Calls per block; contenders alternate block by block. */
-const BLOCK = 100;
 
 /** openapi-fetch's documented way to add a timeout: a middleware giving each request a timeout signal. */
 const timeoutMiddleware = (ms: number): Middleware => ({
@@ -46,7 +43,7 @@ export const overhead: Benchmark = {
   async run(ctx) {
     const calls = ctx.smoke ? 20 : 2000;
     const warmup = ctx.smoke ? 5 : 500;
-    const server = start(...tsxNode("bench/fixtures/task-server.ts"));
+    const server = start(...(await bundledNode("bench/fixtures/task-server.ts")));
     try {
       const { port } = await firstJsonLine<{ port: number }>(server);
       const baseUrl = `http://127.0.0.1:${port}`;
@@ -100,36 +97,16 @@ export const overhead: Benchmark = {
           return res.json();
         },
       };
-      const names = [...CONTENDERS];
-      for (const name of names) {
-        const call = contenders[name];
-        const first = (await call()) as { id?: unknown };
-        if (first.id !== TASK.id) throw new Error(`${name} returned ${JSON.stringify(first)}`);
-        for (let i = 0; i < warmup; i++) await call();
-      }
-
-      // The machine is shared: each round's calls go in blocks, contenders interleaved block by block in rotating
-      // order, so a burst of load from elsewhere hits every contender alike instead of whichever ran then.
-      const perCall = new Map<string, number[]>(names.map((n) => [n, []]));
-      const blocks = Math.max(1, Math.round(calls / BLOCK));
-      const perBlock = calls / blocks;
-      for (let round = 0; round < ctx.rounds; round++) {
-        const spent = new Map<string, number>(names.map((n) => [n, 0]));
-        for (let block = 0; block < blocks; block++) {
-          for (let k = 0; k < names.length; k++) {
-            const name = names[(k + block + round) % names.length] as Contender;
-            const call = contenders[name];
-            const t0 = nowMs();
-            for (let i = 0; i < perBlock; i++) await call();
-            spent.set(name, (spent.get(name) ?? 0) + nowMs() - t0);
-          }
-        }
-        for (const name of names) perCall.get(name)?.push(((spent.get(name) ?? 0) * 1000) / calls);
-        ctx.log(
-          `round ${round + 1}/${ctx.rounds}: ${names.map((n) => `${n} ${perCall.get(n)?.at(-1)?.toFixed(1)} µs`).join(", ")}`,
-        );
-      }
-      const m = (label: Contender): Measure => ({ label, unit: "µs/call", values: perCall.get(label) ?? [] });
+      const { perCall, perBlock } = await timeInterleaved(contenders, {
+        calls,
+        rounds: ctx.rounds,
+        warmup,
+        check: (name, first) => {
+          if ((first as { id?: unknown }).id !== TASK.id) throw new Error(`${name} returned ${JSON.stringify(first)}`);
+        },
+        log: ctx.log,
+      });
+      const m = (label: Contender): Measure => ({ label, unit: "µs/call", values: perCall[label] });
       const our = m("tasks.get");
       const noVal = m("tasks.get, validateResponses false");
       const oapi = m("bare openapi-fetch");

@@ -15,7 +15,7 @@ import createClient from "openapi-fetch";
 import { operations } from "../generated/operations.js";
 import type { paths } from "../generated/schema.js";
 import { createKlingClient } from "../src/index.js";
-import { finish, firstJsonLine, ROOT, start, stop, tsxNode } from "./lib/proc.js";
+import { bundledNode, finish, firstJsonLine, ROOT, start, stop, tsxNode } from "./lib/proc.js";
 
 const TASK = operations.getTaskDetail.responses["200"].body.examples.video_completed;
 const KEY = "bench-key";
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     await drive(values.child, values.base, calls);
     return;
   }
-  const server = start(...tsxNode("bench/fixtures/task-server.ts"));
+  const server = start(...(await bundledNode("bench/fixtures/task-server.ts")));
   try {
     const { port } = await firstJsonLine<{ port: number }>(server);
     const base = `http://127.0.0.1:${port}`;
