@@ -8,11 +8,10 @@
  * only when it fails; vitest's output is printed last, whole, so the run still ends with vitest's summary
  * ("Tests  N passed") that CI reads. Each stage's time is printed as it finishes. Exits non-zero if any step fails.
  *
- * Usage: tsx scripts/test.ts [--times FILE] [-- VITEST_ARGS...]
- *   --times FILE   also write each stage's seconds as JSON (what `npm run bench -- npm-test` reads)
+ * Usage: tsx scripts/test.ts [-- VITEST_ARGS...]   (`npm test -- test/foo.test.ts` passes the file to vitest)
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -130,10 +129,7 @@ export async function runStages(
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: { times: { type: "string" } },
-  });
+  const { positionals } = parseArgs({ allowPositionals: true, options: {} });
   const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
@@ -150,10 +146,6 @@ async function main(): Promise<void> {
   const all = stages.flat();
   const failed = all.filter((r) => r.code !== null && r.code !== 0);
   print(`  wall ${secs(wall)}${failed.length > 0 ? `; FAILED: ${failed.map((r) => r.script).join(", ")}` : ""}`);
-  if (values.times) {
-    const times = Object.fromEntries(all.filter((r) => r.code !== null).map((r) => [r.script, r.seconds]));
-    writeFileSync(values.times, `${JSON.stringify({ wall, stages: times }, null, 2)}\n`);
-  }
   // Failed steps' output first, vitest's last: the run ends with vitest's summary whatever else happened.
   const vitest = all.find((r) => r.script === "test:unit");
   for (const r of failed) {

@@ -3,6 +3,7 @@
  * its own stage only, every step's output and exit code are kept, and vitest's extra arguments reach only vitest.
  */
 import { describe, expect, it } from "vitest";
+import { parseStages } from "../../bench/npm-test.js";
 import { runStages, STAGES } from "../../scripts/test.js";
 
 describe("npm test runner", () => {
@@ -35,6 +36,18 @@ describe("npm test runner", () => {
     expect(lines.some((l) => /after +not run/.test(l))).toBe(true);
     // The failing stage did not wait for the slow one, nor the slow one for it: both were reported.
     expect(lines.findIndex((l) => l.includes("fails"))).toBeLessThan(lines.findIndex((l) => l.includes("slow")));
+    // The npm-test benchmark reads these lines back: every step that ran, with the seconds the runner measured.
+    const parsed = parseStages(lines.join("\n"));
+    expect(parsed.map((p) => [p.step, p.ok])).toEqual(
+      expect.arrayContaining([
+        ["first", true],
+        ["fails", false],
+        ["slow", true],
+        ["test:unit", true],
+      ]),
+    );
+    expect(parsed).toHaveLength(4);
+    expect(parsed.find((p) => p.step === "slow")?.seconds).toBeCloseTo(slow[0]?.seconds ?? -1, 1);
   });
 
   it("refuses a stage naming a script package.json does not have", async () => {
