@@ -5,17 +5,25 @@
  * `npm run bench` (a profile is a diagnosis, not a figure); run it by hand:
  *
  *   npx tsx bench/profile-overhead.ts [--calls 20000]
+ *   npx tsx bench/profile-overhead.ts --parts [--calls 1000] [--rounds 5]
  *
  * Prints, per contender, microseconds per call spent in each category (self time of the sampled frames), and the
- * top functions by self time where the two differ most.
+ * top functions by self time where the two differ most. Profiles taken one after the other feel the machine's load;
+ * `--parts` is the load-proof view: bare openapi-fetch with the client's pieces added one at a time (a signal, the
+ * deadline scope's timer, the abort race, the per-request fetch that captures the response, validation), timed side
+ * by side in interleaved blocks, each as a ratio to bare openapi-fetch.
  */
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import createClient from "openapi-fetch";
 import { operations } from "../generated/operations.js";
 import type { paths } from "../generated/schema.js";
-import { createKlingClient } from "../src/index.js";
+import { validateTaskDetail } from "../generated/validators.js";
+import { createKlingClient, DEFAULT_TIMEOUT_MS } from "../src/index.js";
+import { CallScope } from "../src/internal/scope.js";
+import { timeInterleaved } from "./lib/interleave.js";
 import { bundledNode, finish, firstJsonLine, ROOT, start, stop, tsxNode } from "./lib/proc.js";
+import { pairRatios, summarize } from "./lib/stats.js";
 
 const TASK = operations.getTaskDetail.responses["200"].body.examples.video_completed;
 const KEY = "bench-key";
@@ -102,15 +110,85 @@ async function drive(which: string, baseUrl: string, calls: number): Promise<voi
   session.disconnect();
 }
 
+/** The abort race of the request loop (src/request.ts raceAbort), as it is today: a copy for the ablation only. */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/** Bare openapi-fetch with the client's pieces added one at a time, side by side; ratios to bare. */
+async function parts(base: string, calls: number, rounds: number): Promise<void> {
+  const headers = { Authorization: `Bearer ${KEY}`, Accept: "application/json" };
+  const api = createClient<paths>({ baseUrl: base });
+  const ours = createKlingClient({ apiKey: KEY, baseUrl: base });
+  const unvalidated = createKlingClient({ apiKey: KEY, baseUrl: base, validateResponses: false });
+  const get = (init: { signal?: AbortSignal; fetch?: (r: Request) => Promise<Response> } = {}) =>
+    api.GET("/v1/tasks/{task_id}", { params: { path: { task_id: TASK.id } }, headers, ...init });
+  const checked = async (p: Promise<{ data?: unknown }>, validate = false) => {
+    const { data } = await p;
+    if (!data || (validate && !validateTaskDetail(data))) throw new Error("bad body");
+    return data;
+  };
+  const inScope = async (fn: (scope: CallScope) => Promise<unknown>) => {
+    const scope = new CallScope(undefined, DEFAULT_TIMEOUT_MS);
+    try {
+      return await fn(scope);
+    } finally {
+      scope.dispose();
+    }
+  };
+  const capture = () => {
+    let captured: Response | undefined;
+    return async (request: Request) => {
+      captured = await fetch(request);
+      return captured;
+    };
+  };
+  const contenders = {
+    "bare openapi-fetch": () => checked(get()),
+    "+ an AbortController's signal": () => checked(get({ signal: new AbortController().signal })),
+    "+ deadline scope (CallScope: controller and timer)": () => inScope((s) => checked(get({ signal: s.signal }))),
+    "+ abort race": () => inScope((s) => checked(raceAbort(get({ signal: s.signal }), s.signal))),
+    "+ per-request fetch capturing the response": () =>
+      inScope((s) => checked(raceAbort(get({ signal: s.signal, fetch: capture() }), s.signal))),
+    "+ validation (all of the above)": () =>
+      inScope((s) => checked(raceAbort(get({ signal: s.signal, fetch: capture() }), s.signal), true)),
+    "tasks.get, validateResponses false": () => unvalidated.tasks.get(TASK.id),
+    "tasks.get": () => ours.tasks.get(TASK.id),
+  };
+  const { perCall } = await timeInterleaved(contenders, {
+    calls,
+    rounds,
+    warmup: 300,
+    log: (m) => process.stderr.write(`  .. ${m}\n`),
+  });
+  const bare = perCall["bare openapi-fetch"];
+  console.log(
+    `${rounds} rounds of ${calls} calls per contender, interleaved; median (min-max) µs per call, ratio to bare\n`,
+  );
+  for (const [name, values] of Object.entries(perCall) as [string, number[]][]) {
+    const s = summarize(values);
+    const ratio = summarize(pairRatios(values, bare));
+    console.log(
+      `${name.padEnd(52)} ${s.median.toFixed(0).padStart(5)} µs (${s.min.toFixed(0)}-${s.max.toFixed(0)})  ${ratio.median.toFixed(3)}x (${ratio.min.toFixed(2)}-${ratio.max.toFixed(2)})`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      calls: { type: "string", default: "20000" },
+      parts: { type: "boolean", default: false },
+      rounds: { type: "string", default: "5" },
+      calls: { type: "string" },
       child: { type: "string" },
       base: { type: "string" },
     },
   });
-  const calls = Number(values.calls);
+  const calls = Number(values.calls ?? (values.parts ? 1000 : 20000));
   if (values.child && values.base) {
     await drive(values.child, values.base, calls);
     return;
@@ -119,6 +197,10 @@ async function main(): Promise<void> {
   try {
     const { port } = await firstJsonLine<{ port: number }>(server);
     const base = `http://127.0.0.1:${port}`;
+    if (values.parts) {
+      await parts(base, calls, Number(values.rounds));
+      return;
+    }
     const summaries = new Map<string, ReturnType<typeof summarizeProfile>>();
     for (const which of ["bare openapi-fetch", "tasks.get"]) {
       const [cmd, args] = tsxNode("bench/profile-overhead.ts", [
