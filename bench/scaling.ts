@@ -15,7 +15,7 @@ import { MockEngine } from "../src/mock/engine.js";
 import type { Task } from "../src/types.js";
 import { type WaitHooks, waitForTask } from "../src/wait.js";
 import { onFakeClock } from "./lib/fake-clock.js";
-import { finish, firstJsonLine, freePort, start, stop, tsxNode, waitFor200 } from "./lib/proc.js";
+import { bundledNode, finish, firstJsonLine, freePort, start, stop, waitFor200 } from "./lib/proc.js";
 import { median, pairRatios } from "./lib/stats.js";
 import type { Benchmark, Measure, Row } from "./lib/types.js";
 import { compileMock, loadGenerator } from "./mock.js";
@@ -155,7 +155,7 @@ export const scaling: Benchmark = {
     );
 
     // 2. The mock holding many tasks.
-    const held = ctx.smoke ? 300 : 100_000;
+    const held = ctx.smoke ? 50 : 100_000;
     const { name: generator, load } = await loadGenerator(ctx.smoke);
     const seconds = ctx.smoke ? 0.3 : 3;
     const cli = await compileMock();
@@ -241,14 +241,16 @@ export const scaling: Benchmark = {
     );
 
     // 3. resumeAll with many stored jobs, in fresh processes (memory of its own), against tasks.get once per task.
-    const jobs = ctx.smoke ? 40 : 10_000;
+    const jobs = ctx.smoke ? 20 : 10_000;
     const jobRounds = ctx.smoke ? 1 : Math.min(ctx.rounds, 3);
     type Resume = { simulatedS: number; cpuMs: number; rssGrowthMiB: number; heapGrowthMiB: number };
     const resume: Resume[] = [];
     const getsOnce: Resume[] = [];
     for (let round = 0; round < jobRounds; round++) {
       for (const mode of round % 2 === 0 ? ["resume", "gets"] : ["gets", "resume"]) {
-        const child = start(...tsxNode("bench/fixtures/resume-jobs.ts", ["--jobs", String(jobs), "--mode", mode]));
+        const child = start(
+          ...(await bundledNode("bench/fixtures/resume-jobs.ts", ["--jobs", String(jobs), "--mode", mode])),
+        );
         const [result, exit] = await Promise.all([firstJsonLine<Resume>(child, 600_000), finish(child)]);
         if (exit.code !== 0) throw new Error(`resume-jobs ${mode} failed: ${exit.stderr.slice(-1500)}`);
         (mode === "resume" ? resume : getsOnce).push(result);
@@ -292,7 +294,7 @@ export const scaling: Benchmark = {
       },
     );
     notes.push(
-      `resumeAll: ${jobsText} jobs submitted through jobs.submit into a memory store against an in-memory API (MockEngine behind fetch, no HTTP), then a new client resumes them an hour later; each run in a fresh process (bench/fixtures/resume-jobs.ts), on a fake clock (the real time includes its stepping); ${jobRounds} round(s), alternating with the tasks.get baseline. The file store (fsync per write) is not measured here.`,
+      `resumeAll: ${jobsText} jobs submitted through jobs.submit into a memory store against an in-memory API (MockEngine behind fetch, no HTTP), then a new client resumes them an hour later; each run in a fresh process (bench/fixtures/resume-jobs.ts, bundled by esbuild), on a fake clock (the real time includes its stepping); ${jobRounds} round(s), alternating with the tasks.get baseline. The file store (fsync per write) is not measured here.`,
       "Queue throughput against workers: not measured yet; the queue comes from another issue (its chart keeps a slot).",
     );
     return {
