@@ -6,7 +6,17 @@ import { mock } from "./mock.js";
 import { npmTest } from "./npm-test.js";
 import { overhead } from "./overhead.js";
 import { polling } from "./polling.js";
+import { scaling } from "./scaling.js";
 import { validators } from "./validators.js";
 
 /** The benchmarks by name. */
-export const BENCHMARKS: readonly Benchmark[] = [overhead, validators, polling, download, bundleSize, mock, npmTest];
+export const BENCHMARKS: readonly Benchmark[] = [
+  overhead,
+  validators,
+  polling,
+  download,
+  bundleSize,
+  mock,
+  scaling,
+  npmTest,
+];

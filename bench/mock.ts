@@ -10,7 +10,18 @@ import path from "node:path";
 import autocannon from "autocannon";
 import { build } from "esbuild";
 import { operations } from "../generated/operations.js";
-import { BUILD_DIR, finish, freePort, ROOT, run, start, stop, tsxNode, waitFor200 } from "./lib/proc.js";
+import {
+  BUILD_DIR,
+  finish,
+  freePort,
+  packageVersion,
+  ROOT,
+  run,
+  start,
+  stop,
+  tsxNode,
+  waitFor200,
+} from "./lib/proc.js";
 import { nowMs, pairRatios } from "./lib/stats.js";
 import type { Benchmark, Measure } from "./lib/types.js";
 
@@ -23,8 +34,18 @@ const COMPILED = path.join(BUILD_DIR, "mock-js");
 
 type Server = "ours" | "prism" | "ours-tsx";
 
-/** Transpiles src/ and generated/ file by file (no bundling), like `npm run build`, without touching dist/. */
-async function compileMock(): Promise<string> {
+let compiled: Promise<string> | undefined;
+
+/**
+ * Transpiles src/ and generated/ file by file (no bundling), like `npm run build`, without touching dist/. Once per
+ * process: the sources do not change during a run (the mock and scaling benchmarks both start the compiled mock).
+ */
+export function compileMock(): Promise<string> {
+  compiled ??= compileMockOnce();
+  return compiled;
+}
+
+async function compileMockOnce(): Promise<string> {
   const files: string[] = [];
   for (const dir of ["src", "generated"]) {
     for (const entry of await readdir(path.join(ROOT, dir), { recursive: true })) {
@@ -45,7 +66,7 @@ async function compileMock(): Promise<string> {
 }
 
 /** A load generator run: requests per second, and responses that were not 2xx (which would void the figure). */
-interface Load {
+export interface Load {
   rps: number;
   bad: number;
 }
@@ -78,6 +99,18 @@ async function loadWithAutocannon(url: string, seconds: number): Promise<Load> {
   return { rps: result.requests.average, bad: result.non2xx + result.errors + result.timeouts };
 }
 
+/** The load generator: wrk when installed (and not smoke mode or BENCH_LOAD=autocannon), else autocannon. */
+export async function loadGenerator(smoke: boolean): Promise<{ name: string; load: typeof loadWithWrk }> {
+  const useWrk =
+    !smoke &&
+    process.env.BENCH_LOAD !== "autocannon" &&
+    (await access(WRK, constants.X_OK).then(
+      () => true,
+      () => false,
+    ));
+  return useWrk ? { name: "wrk", load: loadWithWrk } : { name: "autocannon", load: loadWithAutocannon };
+}
+
 export const mock: Benchmark = {
   name: "mock",
   title: "mock server vs Prism: GET task requests/s and start-up time",
@@ -85,26 +118,24 @@ export const mock: Benchmark = {
     const seconds = ctx.smoke ? 0.3 : 4;
     const warmSeconds = ctx.smoke ? 0 : 1;
     // wrk runs whole seconds; smoke mode uses autocannon (always installed) for a fraction of one, and parseWrk is
-    // unit-tested on wrk's real output.
-    // BENCH_LOAD=autocannon forces the fallback (what a machine without wrk runs).
-    const useWrk =
-      !ctx.smoke &&
-      process.env.BENCH_LOAD !== "autocannon" &&
-      (await access(WRK, constants.X_OK).then(
-        () => true,
-        () => false,
-      ));
-    const generator = useWrk ? "wrk" : "autocannon";
-    const load = useWrk ? loadWithWrk : loadWithAutocannon;
+    // unit-tested on wrk's real output. BENCH_LOAD=autocannon forces the fallback (what a machine without wrk runs).
+    const { name: generator, load } = await loadGenerator(ctx.smoke);
+    const useWrk = generator === "wrk";
     const compiledCli = await compileMock();
     const taskPath = `/v1/tasks/${operations.getTaskDetail.responses["200"].body.examples.video_completed.id}`;
 
+    // Smoke mode proves the harness, not Prism: a second instance of our mock stands in for it (Prism's start-up, a
+    // second or more of CPU, was the smoke test's largest cost; contract-tests/ start the real Prism anyway).
+    const realPrism = !ctx.smoke;
+    const prismLabel = realPrism
+      ? `Prism ${packageVersion("@stoplight/prism-cli")}`
+      : "our mock again (smoke: no Prism)";
     const startServer = async (which: Server) => {
       const port = await freePort();
       const [cmd, args] =
-        which === "prism"
+        which === "prism" && realPrism
           ? [PRISM, ["mock", "-h", "127.0.0.1", "-p", String(port), SPEC]]
-          : which === "ours"
+          : which !== "ours-tsx"
             ? [process.execPath, [compiledCli, "--port", String(port), "--seed", "1"]]
             : tsxNode("src/mock/server-cli.ts", ["--port", String(port), "--seed", "1"]);
       const t0 = nowMs();
@@ -113,7 +144,7 @@ export const mock: Benchmark = {
       const stderr = finish(child);
       const base = `http://127.0.0.1:${port}`;
       try {
-        const readyPath = which === "prism" ? taskPath : "/__mock/tasks";
+        const readyPath = which === "prism" && realPrism ? taskPath : "/__mock/tasks";
         const startupMs = await waitFor200(`${base}${readyPath}`, { sinceMs: t0, headers: AUTH, child });
         return { child, base, startupMs };
       } catch (err) {
@@ -144,7 +175,7 @@ export const mock: Benchmark = {
           const server = started.get(which);
           if (!server) continue;
           let url = `${server.base}${taskPath}`;
-          if (which === "ours") {
+          if (which === "ours" || !realPrism) {
             const created = await fetch(`${server.base}${operations.createVideoGeneration.path}`, {
               method: "POST",
               headers: { ...AUTH, "content-type": "application/json" },
@@ -170,9 +201,9 @@ export const mock: Benchmark = {
     if (bad > 0) throw new Error(`${bad} responses were not 2xx (or failed): requests/s would be meaningless`);
     const m = (label: string, unit: string, values: number[]): Measure => ({ label, unit, values });
     const oursRps = m("our mock", "req/s", rps.ours);
-    const prismRps = m("Prism 5.14.2", "req/s", rps.prism);
+    const prismRps = m(prismLabel, "req/s", rps.prism);
     const oursUp = m("our mock (compiled JS)", "ms", startup.ours);
-    const prismUp = m("Prism 5.14.2", "ms", startup.prism);
+    const prismUp = m(prismLabel, "ms", startup.prism);
     const tsxUp = m("our mock under tsx (npm run mock)", "ms", startup["ours-tsx"]);
     return {
       runs: `${ctx.rounds} rounds, order alternating; ${seconds} s of load per server per round after ${warmSeconds} s of warm-up`,

@@ -1,11 +1,21 @@
 /**
- * 6. The whole `npm test` wall time on this machine (lint, typecheck, spec lints, generated-code check, build,
- * vitest). Slow, so it runs once per bench run whatever `--rounds` says; skip it with `--skip npm-test` or
- * `BENCH_SKIP=npm-test`. Target: under 60 s.
+ * 6. The whole `npm test` wall time on this machine (scripts/test.ts: lint, typecheck, spec lints, generated-code
+ * check and build-then-vitest at the same time), and each stage's time as the runner printed it. Slow, so it runs
+ * once per bench run whatever `--rounds` says; skip it with `--skip npm-test` or `BENCH_SKIP=npm-test`.
+ * Target: under 60 s.
  */
 import { finish, start } from "./lib/proc.js";
 import { nowMs } from "./lib/stats.js";
-import type { Benchmark } from "./lib/types.js";
+import type { Benchmark, Row } from "./lib/types.js";
+
+/** The runner's stage lines (`  ✓ typecheck        14.2 s`): each step and its seconds. */
+export function parseStages(stdout: string): { step: string; seconds: number; ok: boolean }[] {
+  return [...stdout.matchAll(/^ {2}([✓✗]) (\S+) +([\d.]+) s$/gm)].map((m) => ({
+    step: m[2] as string,
+    seconds: Number(m[3]),
+    ok: m[1] === "✓",
+  }));
+}
 
 export const npmTest: Benchmark = {
   name: "npm-test",
@@ -29,6 +39,7 @@ export const npmTest: Benchmark = {
         `${label} failed (exit ${code}) after ${seconds.toFixed(1)} s: ${(stdout + stderr).slice(-3000)}`,
       );
     }
+    const stages = parseStages(stdout);
     // Vitest's summary lines (colours off): "Test Files  43 passed (43)", "Tests  300 passed (300)", "Duration  51.2s".
     const tests = /^\s*Tests\s+([^\n]*)/m.exec(stdout)?.[1]?.trim();
     const files = /^\s*Test Files\s+([^\n]*)/m.exec(stdout)?.[1]?.trim();
@@ -45,7 +56,7 @@ export const npmTest: Benchmark = {
       notes: [
         ctx.smoke
           ? "Smoke mode: a trivial command through the same timing path."
-          : `Steps: biome lint, tsc, spec lints (Spectral, Redocly, schema), check:generated, build, vitest${files ? ` (files ${files}; tests ${tests}; vitest's own duration ${vitest}, the rest is the steps before it)` : ""}.`,
+          : `scripts/test.ts: biome lint | tsc | spec lints (Spectral, Redocly, schema) | check:generated | build then vitest, at the same time${files ? ` (vitest: files ${files}; tests ${tests})` : ""}.`,
       ],
       rows: [
         {
@@ -54,10 +65,16 @@ export const npmTest: Benchmark = {
           ...(ctx.smoke ? {} : { target: { on: "ours", op: "<", value: 60 } as const }),
           ...(vitest
             ? {
-                note: `vitest's own duration ${vitest} (slowest files: ${slowest || "?"}); the rest is lint, typecheck, spec lints, check:generated and build.`,
+                note: `Stages at the same time: ${stages.map((s) => `${s.step} ${s.seconds.toFixed(1)} s`).join(", ")}; vitest's own duration ${vitest} (slowest files: ${slowest || "?"}).`,
               }
             : {}),
         },
+        ...stages.map(
+          (stage): Row => ({
+            measure: `npm test stage: ${stage.step}${stage.step === "test:unit" ? " (vitest)" : ""}`,
+            ours: { label: stage.step, unit: "s", values: [stage.seconds] },
+          }),
+        ),
       ],
     };
   },

@@ -6,10 +6,10 @@
  * same numbers; the tasks' timelines are the mock's own (MockEngine: pending, then processing with linear progress).
  * Targets: at most 12 polls for a 300 s task; median lag at most 5% of the task's duration.
  */
-import FakeTimers from "@sinonjs/fake-timers";
 import { operations } from "../generated/operations.js";
 import { createKlingClient } from "../src/index.js";
 import { MockEngine } from "../src/mock/engine.js";
+import { onFakeClock } from "./lib/fake-clock.js";
 import { median, pairRatios } from "./lib/stats.js";
 import type { Benchmark, Measure, Row } from "./lib/types.js";
 
@@ -48,16 +48,11 @@ interface Scenario {
 
 /** Runs one createAndWait on the fake clock; returns the GET count and the detection lag. */
 async function simulate(scenario: Scenario, pollIntervalMs: number | undefined): Promise<Outcome> {
-  const realImmediate = globalThis.setImmediate;
-  const clock = FakeTimers.withGlobal(globalThis).install({
-    now: 1_757_169_743_000,
-    toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
-  });
-  try {
+  let completedAt = Number.NaN;
+  const polls: number[] = [];
+  const task = await onFakeClock(async () => {
     const engine = new MockEngine({ clock: { now: () => Date.now() }, seed: 1, speed: 1 });
     const durationMs = scenario.durationS * 1000;
-    let completedAt = Number.NaN;
-    const polls: number[] = [];
     const factor = ESTIMATES[scenario.estimate];
     const withEstimate = <T extends { task_info?: { estimated_time?: number } }>(body: T): T => {
       if (!body.task_info || body.task_info.estimated_time === undefined) return body;
@@ -88,32 +83,12 @@ async function simulate(scenario: Scenario, pollIntervalMs: number | undefined):
     const example = operations.createVideoGeneration.requestBody.examples.video_edit;
     const params = { ...example, video_urls: [...example.video_urls] };
     const waitOptions = { timeoutMs: 3 * 3_600_000, ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }) };
-    let settled: { task?: { status: string }; error?: unknown } | undefined;
-    client.edits.createAndWait(params, waitOptions).then(
-      (task) => {
-        settled = { task };
-      },
-      (error: unknown) => {
-        settled = { error };
-      },
-    );
-    // Let every promise the client has in flight settle (real immediates), then jump to the next timer: the client's
-    // next poll. Bounded: a runaway loop fails instead of spinning.
-    for (let step = 0; step < 100_000; step++) {
-      for (let i = 0; i < 4 && !settled; i++) await new Promise((resolve) => realImmediate(resolve));
-      if (settled) break;
-      if (clock.countTimers() === 0) throw new Error("the client is waiting on nothing");
-      clock.next();
-    }
-    if (!settled) throw new Error("the wait did not finish within 100,000 timer steps");
-    if (settled.error !== undefined) throw settled.error;
-    if (settled.task?.status !== "completed") throw new Error(`wait returned ${JSON.stringify(settled.task)}`);
-    const detectedAt = polls.at(-1) as number;
-    if (!(detectedAt >= completedAt)) throw new Error(`detected at ${detectedAt}, before completion at ${completedAt}`);
-    return { polls: polls.length, lagMs: detectedAt - completedAt };
-  } finally {
-    clock.uninstall();
-  }
+    return client.edits.createAndWait(params, waitOptions);
+  });
+  if (task.status !== "completed") throw new Error(`wait returned ${JSON.stringify(task)}`);
+  const detectedAt = polls.at(-1) as number;
+  if (!(detectedAt >= completedAt)) throw new Error(`detected at ${detectedAt}, before completion at ${completedAt}`);
+  return { polls: polls.length, lagMs: detectedAt - completedAt };
 }
 
 export const polling: Benchmark = {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench` runs every benchmark; `npm run bench -- NAME...` runs some. Prints the machine and each figure as
  * median (min-max) with its ratio to the baseline measured in the same run, then writes bench/results/NAME.json and
- * rebuilds bench/results/latest.{md,json} from the stored results of every benchmark.
+ * rebuilds bench/results/latest.{md,json} and the charts (*.svg) from the stored results of every benchmark.
  *
  * Options: --rounds N (default 5), --skip NAME (repeatable; BENCH_SKIP=npm-test,mock also works), --smoke (tiny
  * iterations, writes nothing: what test/bench runs), --no-write, --readme (also rewrite README.md's "Benchmarks"
@@ -13,6 +13,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { BENCHMARKS } from "./index.js";
+import { charts } from "./lib/charts.js";
 import { describeMachine, machineInfo } from "./lib/machine.js";
 import { killAll, ROOT } from "./lib/proc.js";
 import { markdownNotes, markdownTable, readmeSection, textReport } from "./lib/report.js";
@@ -124,6 +125,8 @@ export async function writeLatest(print: (text: string) => void, readme = false)
     "",
   ].join("\n");
   await writeFile(path.join(RESULTS_DIR, "latest.md"), md);
+  const drawn = charts(stored);
+  for (const chart of drawn) await writeFile(path.join(RESULTS_DIR, chart.file), chart.svg);
   if (readme) {
     // Re-read right before editing: others edit other sections of the README at the same time.
     const file = path.join(ROOT, "README.md");
@@ -134,6 +137,7 @@ export async function writeLatest(print: (text: string) => void, readme = false)
     const body = readmeSection(
       stored,
       BENCHMARKS.map((b) => b.name),
+      drawn,
     );
     await writeFile(file, `${text.slice(0, start)}\n## Benchmarks\n\n${body}\n${text.slice(end)}`);
     print("Updated the Benchmarks section of README.md.");
@@ -141,7 +145,9 @@ export async function writeLatest(print: (text: string) => void, readme = false)
   // Per-item details (each simulated task) stay in NAME.json only.
   const summary = stored.map(({ details: _details, ...rest }) => rest);
   await writeFile(path.join(RESULTS_DIR, "latest.json"), `${JSON.stringify(summary, null, 2)}\n`);
-  print(`Wrote ${path.relative(ROOT, RESULTS_DIR)}/latest.md and latest.json (${stored.length} benchmarks).`);
+  print(
+    `Wrote ${path.relative(ROOT, RESULTS_DIR)}/latest.md, latest.json (${stored.length} benchmarks) and ${drawn.map((c) => c.file).join(", ")}.`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -4,9 +4,11 @@
  */
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 import { nowMs } from "./stats.js";
 
 /** The repository root. */
@@ -65,6 +67,25 @@ export async function stop(child: ChildProcess, graceMs = 3000): Promise<void> {
 /** `node --import tsx FILE ARGS`: runs a TypeScript fixture in a child Node process. */
 export function tsxNode(file: string, args: readonly string[] = []): [string, string[]] {
   return [process.execPath, ["--import", "tsx", path.join(ROOT, file), ...args]];
+}
+
+/**
+ * `node BUNDLE ARGS`: the TypeScript fixture bundled by esbuild into one plain ESM file under BUILD_DIR first, so the
+ * child starts as fast as plain Node (no tsx loader: a server that starts per run costs milliseconds, not a second).
+ */
+export async function bundledNode(file: string, args: readonly string[] = []): Promise<[string, string[]]> {
+  const out = path.join(BUILD_DIR, "fixtures", `${path.basename(file, ".ts")}.mjs`);
+  await build({
+    entryPoints: [path.join(ROOT, file)],
+    outfile: out,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    logLevel: "silent",
+  });
+  return [process.execPath, [out, ...args]];
 }
 
 /** Collects a child's output; rejects if it exits non-zero. */
@@ -165,4 +186,10 @@ export async function waitFor200(
     if (nowMs() - sinceMs > timeoutMs) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** The installed version of a package (from node_modules/NAME/package.json), for naming a contender. */
+export function packageVersion(name: string): string {
+  const file = path.join(ROOT, "node_modules", name, "package.json");
+  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
 }

@@ -100,8 +100,15 @@ export function textReport(result: BenchResult): string {
   return out.join("\n");
 }
 
-/** The README's "Benchmarks" section body: what the benchmarks are, the latest table, its date and how to reproduce. */
-export function readmeSection(results: readonly BenchResult[], names: readonly string[]): string {
+/**
+ * The README's "Benchmarks" section body: what the benchmarks are, the latest table of targets, the charts, what
+ * limits each missed target, its date and how to reproduce. The method is in docs/benchmarks.md.
+ */
+export function readmeSection(
+  results: readonly BenchResult[],
+  names: readonly string[],
+  charts: readonly { file: string; title: string }[] = [],
+): string {
   const dates = results.map((r) => r.date.slice(0, 10)).sort();
   const machine = results.at(-1)?.machine;
   const span = dates[0] === dates.at(-1) ? dates[0] : `${dates[0]} to ${dates.at(-1)}`;
@@ -114,10 +121,11 @@ export function readmeSection(results: readonly BenchResult[], names: readonly s
     "Performance claims here are measured, against what a user would otherwise pick, side by side in one run on the",
     "same machine (contenders alternate, several rounds), and reported as median (min-max) with the ratio to that",
     "baseline. They are benchmarks under `bench/`, never timed assertions in tests (`test/bench/` only runs each one in",
-    "a tiny smoke mode to prove the harness measures and computes its ratios from real samples).",
+    "a tiny smoke mode to prove the harness measures and computes its ratios from real samples). How each figure is",
+    "taken: [docs/benchmarks.md](docs/benchmarks.md).",
     "",
     "```sh",
-    "npm run bench                       # all, then writes bench/results/latest.md and latest.json",
+    "npm run bench                       # all; writes bench/results/latest.md, latest.json and the charts",
     `npm run bench -- polling            # one of: ${names.join(", ")}`,
     "npm run bench -- --skip npm-test    # without the slow npm test timing (also BENCH_SKIP=npm-test); --rounds N",
     "```",
@@ -129,9 +137,10 @@ export function readmeSection(results: readonly BenchResult[], names: readonly s
     ...(missed.length > 0
       ? ["Missed targets, and what limits them (measured in the same run):", "", ...missed, ""]
       : []),
-    "The rows above are issue 7's targets. The full table, with the context rows (Node's own fetch, node:http, a",
-    "timeout signal alone, the harder polling cases, the validators' cost) and each benchmark's notes (rounds, tools,",
-    "load generator, findings), is in [bench/results/latest.md](bench/results/latest.md).",
+    ...charts.flatMap((c) => [`![${c.title}](bench/results/${c.file})`, ""]),
+    "The full table, with the context rows (Node's own fetch, node:http, a timeout signal alone, the harder polling",
+    "cases, the validators' cost, how cost grows with duration, tasks held and stored jobs) and each benchmark's notes",
+    "(rounds, tools, load generator, findings), is in [bench/results/latest.md](bench/results/latest.md).",
   ].join("\n");
 }
 
