@@ -17,6 +17,7 @@
 import {
   DEFAULT_JOB_REF_PARAM,
   DEFAULT_WAIT_TIMEOUT_MS,
+  FIRST_UNKNOWN_POLL_MS,
   JOB_FORMAT_VERSION,
   MAX_CONSECUTIVE_POLL_ERRORS,
   RESULT_TTL_MS,
@@ -179,7 +180,7 @@ export interface ResumeOptions {
   /** Each job's wait limit. @default {@link DEFAULT_WAIT_TIMEOUT_MS} */
   timeoutMs?: number;
   signal?: AbortSignal;
-  /** How many jobs are followed at once. @default 8 */
+  /** How many downloads run at once (every job is followed at once: a wait holds only a timer). @default 8 */
   concurrency?: number;
   /** Called as each job settles (or fails to). */
   onJob?(job: Job, error?: unknown): void;
@@ -363,7 +364,13 @@ export class Job {
         { ...opts, signal: scope.signal },
         {
           scope,
-          ...(s.task && s.task.status !== "completed" && s.task.status !== "failed" ? { created: s.task } : {}),
+          // A task seen just now (the create's answer) sets the first poll's time; a restored job looks at once.
+          ...(s.task &&
+          s.task.status !== "completed" &&
+          s.task.status !== "failed" &&
+          Date.now() - (s.looks?.lastAt ?? s.updatedAt) < FIRST_UNKNOWN_POLL_MS
+            ? { created: s.task }
+            : {}),
           callbackExpected: hasCallback,
           watch: (listener) => this.#jobs._watch(this.id, (snap) => snap.task && listener(snap.task as Task)),
           known: async () => {
@@ -643,11 +650,9 @@ export class Jobs {
     });
     await job._transition({ state: "submitting", submittedAt: Date.now() });
     const { id: _id, destination: _d, metadata: _m, ...request } = opts;
+    let created: { data: CreatedTask; requestId: string | null };
     try {
-      const { data, requestId } = await createEdit(this.transport, sent, request);
-      job._addRequestId(requestId);
-      await job._transition({ state: "submitted", taskId: data.id, task: data });
-      return job;
+      created = await createEdit(this.transport, sent, request);
     } catch (err) {
       if (err instanceof KlingError && "requestId" in err)
         job._addRequestId((err as { requestId: string | null }).requestId);
@@ -656,12 +661,31 @@ export class Jobs {
         throw tag(err, job, "submit");
       }
       const message = err instanceof Error ? err.message : String(err);
-      await job._transition({
+      await this.#record(job, {
         state: "unknown",
         error: { name: err instanceof Error ? err.name : "Error", message, phase: "submit" },
       });
       this.transport.log.warn(`job ${id}: the create's outcome is unknown (${message}); a task may exist`);
       return job;
+    }
+    job._addRequestId(created.requestId);
+    await this.#record(job, { state: "submitted", taskId: created.data.id, task: created.data });
+    return job;
+  }
+
+  /**
+   * Stores a job's state after a create that may have billed. A store that fails here must not turn a billed
+   * create into a rejection (a rejection means no charge): the job keeps its state in memory, and the failure is
+   * logged with the task id so it can be recorded by hand.
+   */
+  async #record(job: Job, patch: Partial<JobSnapshot>): Promise<void> {
+    try {
+      await job._transition(patch);
+    } catch (err) {
+      job._adopt({ ...job.toJSON(), ...patch, updatedAt: Date.now() });
+      this.transport.log.error(
+        `job ${job.id}: could not store its ${patch.state} state${patch.taskId ? ` (task ${patch.taskId})` : ""}: ${String(err)}`,
+      );
     }
   }
 
@@ -719,34 +743,48 @@ export class Jobs {
   async resumeAll(opts: ResumeOptions = {}): Promise<ResumeSummary> {
     const jobs = await this.list({ state: [...UNFINISHED_JOB_STATES, "unknown"] });
     const summary: ResumeSummary = { jobs, unknown: [], errors: [] };
-    const queue = [...jobs];
-    const worker = async () => {
-      for (let job = queue.shift(); job; job = queue.shift()) {
-        if (job.state === "unknown" && typeof job.params.callback_url !== "string") {
-          summary.unknown.push(job);
-          opts.onJob?.(job);
-          continue;
-        }
-        try {
-          await job.wait({
-            ...(opts.signal ? { signal: opts.signal } : {}),
-            ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-          });
-          const destination =
-            job.toJSON().destination ??
-            (opts.downloadDir && job.taskId ? `${opts.downloadDir}/${safeFileName(job.taskId)}.mp4` : undefined);
-          if (destination && job.state === "completed") {
+    // Waits hold nothing but a timer: every job is followed at once. Downloads (bandwidth, disk) take turns.
+    let slots = Math.max(1, opts.concurrency ?? 8);
+    const turn: (() => void)[] = [];
+    const acquire = async () => {
+      if (slots > 0) slots--;
+      else await new Promise<void>((resolve) => turn.push(resolve));
+    };
+    const release = () => {
+      const next = turn.shift();
+      if (next) next();
+      else slots++;
+    };
+    const follow = async (job: Job) => {
+      if (job.state === "unknown" && typeof job.params.callback_url !== "string") {
+        summary.unknown.push(job);
+        opts.onJob?.(job);
+        return;
+      }
+      try {
+        await job.wait({
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+        });
+        const destination =
+          job.toJSON().destination ??
+          (opts.downloadDir && job.taskId ? `${opts.downloadDir}/${safeFileName(job.taskId)}.mp4` : undefined);
+        if (destination && job.state === "completed") {
+          await acquire();
+          try {
             await job.download(destination, { ...opts.download, ...(opts.signal ? { signal: opts.signal } : {}) });
+          } finally {
+            release();
           }
-          opts.onJob?.(job);
-        } catch (error) {
-          if (error instanceof SubmitOutcomeUnknownError) summary.unknown.push(job);
-          else summary.errors.push({ job, error });
-          opts.onJob?.(job, error);
         }
+        opts.onJob?.(job);
+      } catch (error) {
+        if (error instanceof SubmitOutcomeUnknownError) summary.unknown.push(job);
+        else summary.errors.push({ job, error });
+        opts.onJob?.(job, error);
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 8, queue.length)) }, worker));
+    await Promise.all(jobs.map(follow));
     return summary;
   }
 

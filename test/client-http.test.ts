@@ -191,6 +191,17 @@ describe("GETs at a real server", () => {
     await expect(client({ timeoutMs: 300 }).tasks.get(TASK_ID)).rejects.toBeInstanceOf(APITimeoutError);
   });
 
+  // Found by the batch helper: a wait's deadline reached its poll as the caller's abort (APIUserAbortError cause).
+  it("a wait's deadline during a hanging poll is a timeout all the way down, not the caller's abort", async () => {
+    fault = "hang";
+    const err = await client({ timeoutMs: 5_000 })
+      .tasks.wait(TASK_ID, { timeoutMs: 300 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(APITimeoutError);
+    expect((err as Error).cause).not.toBeInstanceOf(APIUserAbortError);
+    expect(String((err as Error).cause)).not.toMatch(/Aborted by the caller/);
+  });
+
   it("aborts a hanging GET", async () => {
     fault = "hang";
     const controller = new AbortController();

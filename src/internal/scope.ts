@@ -7,6 +7,11 @@ import { APITimeoutError, APIUserAbortError, type KlingError } from "../errors.j
 /** setTimeout fires at once for delays above 2^31-1 ms; longer deadlines simply get no timer. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** The abort reason of a scope whose deadline passed: a scope nested in it (a request inside a wait) sees a timeout. */
+class DeadlinePassed extends Error {
+  override name = "DeadlinePassed";
+}
+
 /** Why a scope ended early. */
 export type AbortKind = "user" | "timeout";
 
@@ -15,7 +20,8 @@ export class CallScope {
   readonly #controller = new AbortController();
   readonly #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #user: AbortSignal | undefined;
-  readonly #onUserAbort = () => this.#abort("user");
+  // A parent scope's deadline is this scope's deadline too, not the caller's abort.
+  readonly #onUserAbort = () => this.#abort(this.#user?.reason instanceof DeadlinePassed ? "timeout" : "user");
   #kind: AbortKind | undefined;
   /** Epoch ms when the call's time is up (`Infinity` without a timeout). */
   readonly deadline: number;
@@ -25,7 +31,7 @@ export class CallScope {
     this.timeoutMs = timeoutMs;
     this.deadline = Date.now() + timeoutMs;
     this.#user = userSignal;
-    if (userSignal?.aborted) this.#abort("user");
+    if (userSignal?.aborted) this.#abort(userSignal.reason instanceof DeadlinePassed ? "timeout" : "user");
     else userSignal?.addEventListener("abort", this.#onUserAbort, { once: true });
     if (!this.#kind && Number.isFinite(timeoutMs) && timeoutMs <= MAX_TIMER_MS) {
       this.#timer = setTimeout(() => this.#abort("timeout"), Math.max(0, timeoutMs));
@@ -35,7 +41,7 @@ export class CallScope {
   #abort(kind: AbortKind): void {
     if (this.#kind) return;
     this.#kind = kind;
-    this.#controller.abort(kind === "user" ? this.#user?.reason : new Error("deadline"));
+    this.#controller.abort(kind === "user" ? this.#user?.reason : new DeadlinePassed("deadline"));
   }
 
   /** The merged signal: aborted when the caller aborts or the deadline passes. */
