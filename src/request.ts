@@ -6,7 +6,7 @@
 import createClient, { type Client } from "openapi-fetch";
 import type { paths } from "../generated/schema.js";
 import { SPEC_SERVER_URL } from "../generated/spec-meta.js";
-import type { Validator } from "../generated/validators.js";
+import type { Validator } from "../generated/validators/runtime.js";
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from "./defaults.js";
 import {
   APIConnectionError,
@@ -17,6 +17,7 @@ import {
   makeAPIError,
   RequestValidationError,
 } from "./errors.js";
+import { formatIssues } from "./internal/issues.js";
 import { createScrubber, REDACTED, redactHeaders, type Scrubber } from "./internal/redact.js";
 import { CallScope, sleep } from "./internal/scope.js";
 import { type LeveledLogger, leveledLogger } from "./logger.js";
@@ -62,14 +63,6 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 
 function requestIdOf(response: Response): string | null {
   return response.headers.get("x-request-id") ?? response.headers.get("request-id");
-}
-
-/** A validator's findings as one line: `/id must be string; / must have required property 'status'`. */
-export function formatIssues(validate: Validator<unknown>): string {
-  return (validate.errors ?? [])
-    .slice(0, 5)
-    .map((i) => `${i.instancePath || "/"} ${i.message ?? i.keyword}`)
-    .join("; ");
 }
 
 /** One API operation as the request loop needs it. */
@@ -320,7 +313,7 @@ export class Transport {
     const createdNote = op.idempotent
       ? ""
       : ` (the task was created${typeof id === "string" ? `: id ${id}` : ""}; poll it with tasks.get rather than resubmitting)`;
-    const message = `Response breaks the spec (${op.schema}: ${formatIssues(op.validate)}): ${what}${createdNote}`;
+    const message = `Response breaks the spec (${op.schema}: ${formatIssues(op.validate.errors)}): ${what}${createdNote}`;
     if (this.validateResponses === "warn") {
       this.log.warn(message, { issues });
       return data as T;
