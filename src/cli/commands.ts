@@ -23,7 +23,7 @@ import { EXIT, exitCodeFor, InterruptedError, UsageError } from "./exit-codes.js
 import { BackoffGate } from "./gate.js";
 import { isJobFileArgument, jobFileStore, readJobFile } from "./job-file.js";
 import { JournalStore } from "./journal.js";
-import { checkEditParams, type EditParams, parseManifest } from "./manifest.js";
+import { checkEditParams, type EditParams, readManifest } from "./manifest.js";
 import { describeTask, formatBytes, formatDuration, type Output, type TaskDetail } from "./output.js";
 import { errorJson, errorLines } from "./report.js";
 import { type GlobalOptions, Session, shellQuote } from "./session.js";
@@ -580,21 +580,11 @@ export async function batchCommand(
   globals: GlobalOptions,
   output: Output,
 ): Promise<number> {
-  let text: string;
-  try {
-    text = fs.readFileSync(manifestPath, "utf8");
-  } catch (error) {
-    throw new UsageError(`cannot read the manifest ${manifestPath}: ${(error as Error).message}`);
-  }
   const outDir = path.resolve(opts.out);
   if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) {
     throw new UsageError(`--out ${opts.out} is a file: give a folder for the results`);
   }
-  const { items, problems } = parseManifest(text, outDir);
-  if (problems.length > 0) {
-    const bad = new Set(problems.map((p) => p.split(":")[0])).size;
-    throw new UsageError(`${manifestPath}: ${bad} bad line${bad === 1 ? "" : "s"}, nothing was submitted:`, problems);
-  }
+  const items = readManifest(manifestPath, outDir, "submitted");
   fs.mkdirSync(outDir, { recursive: true });
   const journalPath = path.resolve(opts.journal ?? path.join(outDir, DEFAULT_JOURNAL_NAME));
   const journal = JournalStore.open(journalPath, { scrub: (t) => output.scrubText(t) });

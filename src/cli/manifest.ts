@@ -4,8 +4,10 @@
  * rules the client applies (src/rules.ts), and every bad line is reported with its number.
  */
 import { createHash } from "node:crypto";
+import fs from "node:fs";
 import path from "node:path";
 import { checkCreateRequest, DEFAULT_MODEL, type VideoGenerationRequest } from "../index.js";
+import { UsageError } from "./exit-codes.js";
 import { describeViolation } from "./flags.js";
 
 /** The create request's body without `model` (the client fills in the spec's default). */
@@ -131,4 +133,23 @@ export function parseManifest(text: string, outDir: string): ParsedManifest {
   });
   if (items.length === 0 && problems.length === 0) problems.push("the manifest has no lines");
   return { items, problems };
+}
+
+/**
+ * Reads and parses a manifest file for a batch whose results go to `outDir`; a file that cannot be read, or any bad
+ * line, is a `UsageError` (nothing was sent). `verb` says what did not happen: "submitted", "enqueued".
+ */
+export function readManifest(manifestPath: string, outDir: string, verb: string): ManifestItem[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(manifestPath, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read the manifest ${manifestPath}: ${(error as Error).message}`);
+  }
+  const { items, problems } = parseManifest(text, outDir);
+  if (problems.length > 0) {
+    const bad = new Set(problems.map((p) => p.split(":")[0])).size;
+    throw new UsageError(`${manifestPath}: ${bad} bad line${bad === 1 ? "" : "s"}, nothing was ${verb}:`, problems);
+  }
+  return items;
 }

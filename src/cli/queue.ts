@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { EditQueue } from "../queue/index.js";
 import { EXIT, UsageError } from "./exit-codes.js";
-import { parseManifest } from "./manifest.js";
+import { readManifest } from "./manifest.js";
 import type { Output } from "./output.js";
 import { type GlobalOptions, Session } from "./session.js";
 
@@ -42,15 +42,7 @@ export async function queueBatchCommand(
       return EXIT.ok;
     }
     if (!manifestPath) throw new UsageError("batch --queue needs a manifest (or --status)");
-    let text: string;
-    try {
-      text = fs.readFileSync(manifestPath, "utf8");
-    } catch (error) {
-      throw new UsageError(`cannot read the manifest ${manifestPath}: ${(error as Error).message}`);
-    }
-    const outDir = path.resolve(opts.out);
-    const { items, problems } = parseManifest(text, outDir);
-    if (problems.length > 0) throw new UsageError(`${manifestPath}: bad lines, nothing was enqueued:`, problems);
+    const items = readManifest(manifestPath, path.resolve(opts.out), "enqueued");
     // Job ids derive from the lines (a hash of request and out): re-running the manifest enqueues nothing twice.
     const ids = [];
     for (const item of items) ids.push(await queue.add(item.params, { jobId: `m-${item.key}` }));
