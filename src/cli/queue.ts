@@ -126,7 +126,8 @@ export async function workerCommand(
     client: session.client,
     concurrency: opts.concurrency,
     downloadDir: outDir,
-    download: { allowInsecure: session.mock !== null || session.allowInsecure("http://127.0.0.1/") },
+    // http:// results only from a local API (the mock): the same rule as the other commands, decided per base URL.
+    download: { allowInsecure: session.allowInsecure(`${session.mock?.url ?? session.client.baseUrl}/`) },
     ...(opts.rateLimit ? { limiter: { max: opts.rateLimit, duration: 1_000 } } : {}),
     ...(opts.name ? { name: opts.name } : {}),
     ...(process.env.KLING_QUEUE_LOCK_MS ? { lockDuration: Number(process.env.KLING_QUEUE_LOCK_MS) } : {}),

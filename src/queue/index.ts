@@ -122,8 +122,13 @@ export function createEditQueue(options: EditQueueOptions): EditQueue {
   const name = options.name ?? DEFAULT_QUEUE_NAME;
   const submit = new Queue<EditJobData>(name, { connection });
   const follow = new Queue<EditJobData>(followName(name), { connection });
-  const stateOf = (bull: BullJob<EditJobData>): JobState | "queued" | "refused" =>
-    bull.data.refused !== undefined ? "refused" : (bull.data.job?.state ?? "queued");
+  const stateOf = (bull: BullJob<EditJobData>): JobState | "queued" | "refused" => {
+    if (bull.data.refused !== undefined) return "refused";
+    const state = bull.data.job?.state ?? "queued";
+    // A BullMQ job that failed for good (a download refused or failed every attempt) is done, whatever its edit's
+    // state says: report it as failed, with BullMQ's reason on the job.
+    return bull.failedReason && bull.finishedOn && state !== "unknown" ? "failed" : state;
+  };
   const all = async (): Promise<Map<string, JobState | "queued" | "refused">> => {
     const out = new Map<string, JobState | "queued" | "refused">();
     for (const queue of [submit, follow]) {
@@ -222,7 +227,14 @@ export function createEditWorker(options: EditWorkerOptions): EditWorker {
     await follow.add(
       "follow",
       { ...bull.data, job: job.toJSON() },
-      { jobId: bull.id as string, removeOnComplete: false, removeOnFail: false },
+      // A download cut off or a poll that failed in a row is tried again later (the job resumes from its state).
+      {
+        jobId: bull.id as string,
+        removeOnComplete: false,
+        removeOnFail: false,
+        attempts: 3,
+        backoff: { type: "exponential", delay: 2_000 },
+      },
     );
     return { state: job.state, ...(job.taskId ? { taskId: job.taskId } : {}) };
   };
@@ -291,7 +303,9 @@ export function createEditWorker(options: EditWorkerOptions): EditWorker {
         if (err instanceof DelayedError) throw err;
         if (err instanceof SubmitOutcomeUnknownError) return { state: "unknown" };
         if (err instanceof TaskFailedError) throw new UnrecoverableError(err.message);
-        if (err instanceof DownloadError && err.reason === "expired") throw new UnrecoverableError(err.message);
+        if (err instanceof DownloadError && ["expired", "insecure", "too-large", "no-result"].includes(err.reason)) {
+          throw new UnrecoverableError(err.message);
+        }
         log(`queue job ${bull.id}: ${(err as Error).message}`);
         throw err;
       }
