@@ -6,6 +6,7 @@ import { mock } from "./mock.js";
 import { npmTest } from "./npm-test.js";
 import { overhead } from "./overhead.js";
 import { polling } from "./polling.js";
+import { queue } from "./queue.js";
 import { scaling } from "./scaling.js";
 import { validators } from "./validators.js";
 
@@ -18,5 +19,6 @@ export const BENCHMARKS: readonly Benchmark[] = [
   bundleSize,
   mock,
   scaling,
+  queue,
   npmTest,
 ];
