@@ -202,10 +202,10 @@ export class Transport {
           this.log.debug(`${what} (attempt ${attempt + 1})`, { headers: redactHeaders(headers) });
         }
         try {
-          const { data, error, response } = await raceAbort(
-            op.call(this.#api, { signal: scope.signal, headers, fetch: fetchAndCapture }),
-            scope.signal,
-          );
+          const call = op.call(this.#api, { signal: scope.signal, headers, fetch: fetchAndCapture });
+          // The runtime's own fetch rejects on abort, body reads included; only a fetch of the user's may not, so
+          // only that one is raced against the signal (the race costs every call a listener: issue 18's profile).
+          const { data, error, response } = await (this.customFetch ? raceAbort(call, scope.signal) : call);
           const rawRequestId = requestIdOf(response);
           const requestId = rawRequestId === null ? null : scrubber.text(rawRequestId);
           if (response.ok) return { data: scrubber.value(this.#checkBody(op, data, response)), response, requestId };
