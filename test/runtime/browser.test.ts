@@ -16,18 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MockServer, startMockServer } from "../../src/mock/index.js";
 import { ROOT } from "../cli/helpers.js";
 import { packed, requireRuntime } from "../package/packed.js";
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "../support/browser.js";
 
-/** Debian's Chromium (`apt-get install chromium`); never a downloaded browser. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const SCREENSHOTS = path.join(ROOT, "test-results");
 
 interface FlowResult {
@@ -158,7 +148,7 @@ function checkFlow(result: FlowResult): void {
   expect(result.fileDownload.message).toMatch(/downloadBlob\(\)/);
 }
 
-const gate = requireRuntime(`Chromium at ${CHROMIUM}`, fs.existsSync(CHROMIUM));
+const gate = requireRuntime(`Chromium at ${CHROMIUM_PATH}`, fs.existsSync(CHROMIUM_PATH));
 
 describe.skipIf(gate.skip).concurrent(gate.title("the packed client in Chromium"), () => {
   let browser: Browser;
@@ -166,7 +156,7 @@ describe.skipIf(gate.skip).concurrent(gate.title("the packed client in Chromium"
   beforeAll(async () => {
     const [pkg, launched] = await Promise.all([
       packed(),
-      chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS }),
+      chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS }),
     ]);
     project = pkg.project;
     browser = launched;

@@ -7,10 +7,11 @@ import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
 import { describe } from "vitest";
 
-/** Where Debian installs Chromium. */
-export const CHROMIUM_PATH = "/usr/bin/chromium";
+/** Where Debian installs Chromium (`CHROMIUM_PATH` overrides it, e.g. to check the missing-browser path). */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-const FLAGS = [
+/** The flags every browser test launches with: no network services of Chromium's own, no sandbox in containers. */
+export const CHROMIUM_FLAGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
@@ -36,7 +37,7 @@ export async function launchChromium(): Promise<Browser | null> {
     if (process.env.CI === "true") throw new Error(`CI=true and ${reason}`);
     return null;
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: FLAGS });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS });
 }
 
 /**
