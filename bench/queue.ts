@@ -8,10 +8,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
+import { workerCommand } from "../scripts/chaos-queue.js";
 import { startMockServer } from "../src/mock/index.js";
 import { createEditQueue } from "../src/queue/index.js";
 import { startRedis } from "../test/support/redis.js";
-import { ROOT, start, stop } from "./lib/proc.js";
+import { start, stop } from "./lib/proc.js";
 import type { BenchContext, Benchmark, BenchOutput, Row } from "./lib/types.js";
 
 const KEY = "sk-bench-queue-0123456789";
@@ -40,25 +41,9 @@ async function once(ctx: BenchContext, workers: number, edits: number, redisUrl:
     }
     const commandsBefore = Number(/total_commands_processed:(\d+)/.exec(await redis.info("stats"))?.[1] ?? 0);
     const procs = Array.from({ length: workers }, () =>
-      start(
-        process.execPath,
-        [
-          "--import",
-          "tsx",
-          path.join(ROOT, "src/cli/main.ts"),
-          "worker",
-          "--queue",
-          redisUrl,
-          "--out",
-          work,
-          "--concurrency",
-          "8",
-          "--base-url",
-          mock.url,
-          "--quiet",
-        ],
-        { env: { ...process.env, KLING_API_KEY: KEY } },
-      ),
+      start(...workerCommand({ redisUrl, out: work, baseUrl: mock.url, concurrency: 8 }), {
+        env: { ...process.env, KLING_API_KEY: KEY },
+      }),
     );
     // Wait until every worker answered (the clock starts when they can work, not while tsx loads).
     const started = performance.now();

@@ -18,6 +18,33 @@ import { startRedis } from "../test/support/redis.js";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const KEY = "sk-queue-chaos-0123456789";
 
+/** `node --import tsx src/cli/main.ts worker ...`: one `kling-edit worker` process from the sources. */
+export function workerCommand(o: {
+  redisUrl: string;
+  out: string;
+  baseUrl: string;
+  concurrency: number;
+}): [string, string[]] {
+  return [
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      path.join(ROOT, "src/cli/main.ts"),
+      "worker",
+      "--queue",
+      o.redisUrl,
+      "--out",
+      o.out,
+      "--concurrency",
+      String(o.concurrency),
+      "--base-url",
+      o.baseUrl,
+      "--quiet",
+    ],
+  ];
+}
+
 /** The figures of one run. */
 export interface QueueChaosResult {
   edits: number;
@@ -46,22 +73,7 @@ export async function queueChaos(opts: {
   const procs: (ChildProcess | undefined)[] = [];
   const spawnWorker = (i: number) => {
     procs[i] = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        path.join(ROOT, "src/cli/main.ts"),
-        "worker",
-        "--queue",
-        redis.url,
-        "--out",
-        path.join(work, "out"),
-        "--concurrency",
-        "4",
-        "--base-url",
-        mock.url,
-        "--quiet",
-      ],
+      ...workerCommand({ redisUrl: redis.url, out: path.join(work, "out"), baseUrl: mock.url, concurrency: 4 }),
       {
         stdio: process.env.CHAOS_DEBUG ? "inherit" : "ignore",
         env: { ...process.env, KLING_API_KEY: KEY, KLING_QUEUE_LOCK_MS: "2000" },
