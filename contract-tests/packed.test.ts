@@ -39,7 +39,8 @@ beforeAll(async () => {
       cwd: ROOT,
     });
   }
-  const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", dir], { cwd: ROOT });
+  // --ignore-scripts: prepack would rebuild dist/ (rm -rf, then tsc) while other test files run the built CLI.
+  const { stdout } = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], { cwd: ROOT });
   const [packed] = JSON.parse(stdout) as { filename: string }[];
   project = join(dir, "consumer");
   await mkdir(project);
