@@ -1,7 +1,12 @@
 /**
  * `npm test`: every check CI runs, the independent ones at the same time (issue 18: at most 60 s on 2 cores).
  *
- *   lint | typecheck | lint:spec | check:generated | build, then vitest
+ *   typecheck:build, then vitest | lint:spec | check:generated | lint
+ *
+ * typecheck:build is `npm run typecheck` and `npm run build` in one TypeScript program (scripts/typecheck-build.ts):
+ * the two scripts type-checked src/ twice. The 2 cores are saturated, so the stages off the critical path (the spec
+ * lints, the generated-code check, biome) run at a lower CPU priority (`nice`): they take the CPU vitest leaves while
+ * its tests wait on servers and child processes, instead of slowing the type-check that vitest waits for.
  *
  * Each step is the package.json script of that name (one place says what `npm run lint` is), run the way npm runs
  * it (`sh -c`, node_modules/.bin first on PATH) without npm's own start-up per step. A step's output is kept and shown
@@ -22,18 +27,19 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export interface Stage {
   /** Names of package.json scripts, in order. */
   steps: readonly string[];
+  /** Run at this `nice` increment (lower priority), for stages nothing waits for. @default 0 */
+  nice?: number;
 }
 
 /**
  * The stages. vitest needs dist/ (the CLI's end-to-end tests run the built bin), so it follows the build; nothing
- * else depends on anything else.
+ * else depends on anything else, and nothing waits for the niced ones.
  */
 export const STAGES: readonly Stage[] = [
-  { steps: ["build", "test:unit"] },
-  { steps: ["typecheck"] },
-  { steps: ["lint:spec"] },
-  { steps: ["check:generated"] },
-  { steps: ["lint"] },
+  { steps: ["typecheck:build", "test:unit"] },
+  { steps: ["lint:spec"], nice: 10 },
+  { steps: ["check:generated"], nice: 10 },
+  { steps: ["lint"], nice: 10 },
 ];
 
 /** What one step did. */
@@ -48,7 +54,7 @@ export interface StepResult {
 const running = new Set<ChildProcess>();
 
 /** Runs one package.json script as npm would (sh -c, node_modules/.bin on PATH), collecting stdout and stderr. */
-function runScript(script: string, command: string, extraArgs: readonly string[]): Promise<StepResult> {
+function runScript(script: string, command: string, extraArgs: readonly string[], nice = 0): Promise<StepResult> {
   const started = performance.now();
   const quoted = extraArgs.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
   const env: NodeJS.ProcessEnv = {
@@ -59,7 +65,9 @@ function runScript(script: string, command: string, extraArgs: readonly string[]
   // Keep colours when a person watches; the steps see a pipe and would drop them.
   if (process.stdout.isTTY && env.NO_COLOR === undefined && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
   // Its own process group, so that an interrupted run stops the step's children too (vitest's workers, tsx).
-  const child = spawn("sh", ["-c", quoted ? `${command} ${quoted}` : command], {
+  const sh = ["sh", "-c", quoted ? `${command} ${quoted}` : command];
+  const [file, ...args] = nice > 0 ? ["nice", "-n", String(nice), ...sh] : sh;
+  const child = spawn(file as string, args, {
     cwd: ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -119,7 +127,12 @@ export async function runStages(
           report(`  - ${script.padEnd(width)}   not run (an earlier step of its stage failed)`);
           continue;
         }
-        const result = await runScript(script, command, script === "test:unit" ? (options.vitestArgs ?? []) : []);
+        const result = await runScript(
+          script,
+          command,
+          script === "test:unit" ? (options.vitestArgs ?? []) : [],
+          stage.nice,
+        );
         results.push(result);
         report(`  ${result.code === 0 ? "✓" : "✗"} ${script.padEnd(width)} ${secs(result.seconds)}`);
       }
