@@ -25,27 +25,31 @@ export async function listFiles(dir: string): Promise<string[]> {
 export async function findDrift(dir: string): Promise<string[]> {
   const fresh = await mkdtemp(join(tmpdir(), "kling-generated-"));
   try {
-    const expected = await generate(fresh);
-    const actual = await listFiles(dir);
-    const problems: string[] = [];
-    for (const name of expected) {
-      if (!actual.includes(name)) {
-        problems.push(`missing: ${name}`);
-        continue;
-      }
-      const [want, got] = await Promise.all([readFile(join(fresh, name), "utf8"), readFile(join(dir, name), "utf8")]);
-      if (want !== got) {
-        const wantLines = want.split("\n");
-        const gotLines = got.split("\n");
-        const line = wantLines.findIndex((l, i) => l !== gotLines[i]) + 1;
-        problems.push(`differs: ${name} (first difference at line ${line})`);
-      }
-    }
-    for (const name of actual) if (!expected.includes(name)) problems.push(`unexpected: ${name}`);
-    return problems;
+    return await compareGenerated(fresh, await generate(fresh), dir);
   } finally {
     await rm(fresh, { recursive: true, force: true });
   }
+}
+
+/** One line per file of `dir` that differs from `expected` (files `generate` wrote into `fresh`). */
+export async function compareGenerated(fresh: string, expected: readonly string[], dir: string): Promise<string[]> {
+  const actual = await listFiles(dir);
+  const problems: string[] = [];
+  for (const name of expected) {
+    if (!actual.includes(name)) {
+      problems.push(`missing: ${name}`);
+      continue;
+    }
+    const [want, got] = await Promise.all([readFile(join(fresh, name), "utf8"), readFile(join(dir, name), "utf8")]);
+    if (want !== got) {
+      const wantLines = want.split("\n");
+      const gotLines = got.split("\n");
+      const line = wantLines.findIndex((l, i) => l !== gotLines[i]) + 1;
+      problems.push(`differs: ${name} (first difference at line ${line})`);
+    }
+  }
+  for (const name of actual) if (!expected.includes(name)) problems.push(`unexpected: ${name}`);
+  return problems;
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("check-generated.ts")) {
