@@ -299,9 +299,10 @@ describe("drift:spec --apply", () => {
     const page = join(dir, "apply-page.yaml");
     await writeFile(page, stringify(createPageOnly(withCancelled())));
 
+    // node --import tsx: one Node process (the tsx command starts a second one to run the file).
     const result = await run(
-      join(root, "node_modules/.bin/tsx"),
-      [join(copy, "scripts/drift-spec.ts"), page, "--apply"],
+      process.execPath,
+      ["--import", "tsx", join(copy, "scripts/drift-spec.ts"), page, "--apply"],
       {
         cwd: copy,
       },
