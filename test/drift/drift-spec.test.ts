@@ -330,5 +330,5 @@ describe("drift:spec --apply", () => {
         .update(await readFile(specFile))
         .digest("hex"),
     ).toBe(before);
-  });
+  }, 120_000); // three process layers (tsx, npm, tsx) and two generations: 22 s alone at load 12, over 30 s at 18
 });
