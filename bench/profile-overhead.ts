@@ -9,9 +9,9 @@
  *
  * Prints, per contender, microseconds per call spent in each category (self time of the sampled frames), and the
  * top functions by self time where the two differ most. Profiles taken one after the other feel the machine's load;
- * `--parts` is the load-proof view: bare openapi-fetch with the client's pieces added one at a time (a signal, the
- * deadline scope's timer, the abort race, the per-request fetch that captures the response, validation), timed side
- * by side in interleaved blocks, each as a ratio to bare openapi-fetch.
+ * `--parts` is the load-proof view: the request loop's path (`fetch(url, init)`, the body read as text and parsed)
+ * with its pieces added one at a time (a signal, the deadline scope's timer, validation), then tasks.get itself,
+ * timed side by side with bare openapi-fetch in interleaved blocks, each as a ratio to it.
  */
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -110,26 +110,20 @@ async function drive(which: string, baseUrl: string, calls: number): Promise<voi
   session.disconnect();
 }
 
-/** The abort race of the request loop (src/request.ts raceAbort), as it is today: a copy for the ablation only. */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
-
-/** Bare openapi-fetch with the client's pieces added one at a time, side by side; ratios to bare. */
+/**
+ * The request loop's path, rebuilt piece by piece beside bare openapi-fetch, side by side; ratios to bare. The loop
+ * (src/request.ts) sends `fetch(url, init)` itself under a deadline scope, reads the text, parses and validates it.
+ */
 async function parts(base: string, calls: number, rounds: number): Promise<void> {
   const headers = { Authorization: `Bearer ${KEY}`, Accept: "application/json" };
+  const url = `${base}/v1/tasks/${TASK.id}`;
   const api = createClient<paths>({ baseUrl: base });
   const ours = createKlingClient({ apiKey: KEY, baseUrl: base });
   const unvalidated = createKlingClient({ apiKey: KEY, baseUrl: base, validateResponses: false });
-  const get = (init: { signal?: AbortSignal; fetch?: (r: Request) => Promise<Response> } = {}) =>
-    api.GET("/v1/tasks/{task_id}", { params: { path: { task_id: TASK.id } }, headers, ...init });
-  const checked = async (p: Promise<{ data?: unknown }>, validate = false) => {
-    const { data } = await p;
-    if (!data || (validate && !validateTaskDetail(data))) throw new Error("bad body");
+  const raw = async (signal?: AbortSignal, validate = false) => {
+    const response = await fetch(url, { method: "GET", headers, body: null, ...(signal ? { signal } : {}) });
+    const data: unknown = JSON.parse(await response.text());
+    if (!response.ok || (validate && !validateTaskDetail(data))) throw new Error("bad answer");
     return data;
   };
   const inScope = async (fn: (scope: CallScope) => Promise<unknown>) => {
@@ -140,22 +134,16 @@ async function parts(base: string, calls: number, rounds: number): Promise<void>
       scope.dispose();
     }
   };
-  const capture = () => {
-    let captured: Response | undefined;
-    return async (request: Request) => {
-      captured = await fetch(request);
-      return captured;
-    };
-  };
   const contenders = {
-    "bare openapi-fetch": () => checked(get()),
-    "+ an AbortController's signal": () => checked(get({ signal: new AbortController().signal })),
-    "+ deadline scope (CallScope: controller and timer)": () => inScope((s) => checked(get({ signal: s.signal }))),
-    "+ abort race": () => inScope((s) => checked(raceAbort(get({ signal: s.signal }), s.signal))),
-    "+ per-request fetch capturing the response": () =>
-      inScope((s) => checked(raceAbort(get({ signal: s.signal, fetch: capture() }), s.signal))),
-    "+ validation (all of the above)": () =>
-      inScope((s) => checked(raceAbort(get({ signal: s.signal, fetch: capture() }), s.signal), true)),
+    "bare openapi-fetch": async () => {
+      const { data } = await api.GET("/v1/tasks/{task_id}", { params: { path: { task_id: TASK.id } }, headers });
+      if (!data) throw new Error("no data");
+      return data;
+    },
+    "fetch(url, init), text, JSON.parse": () => raw(),
+    "+ an AbortController's signal": () => raw(new AbortController().signal),
+    "+ deadline scope (CallScope: controller and timer)": () => inScope((s) => raw(s.signal)),
+    "+ validation (all of the above)": () => inScope((s) => raw(s.signal, true)),
     "tasks.get, validateResponses false": () => unvalidated.tasks.get(TASK.id),
     "tasks.get": () => ours.tasks.get(TASK.id),
   };
