@@ -70,19 +70,11 @@ function requestIdOf(response: Response): string | null {
 }
 
 /**
- * A response's body text, or `undefined` where there is none to read: a 204, or `Content-Length: 0` without chunked
- * encoding (openapi-fetch's rule: such a 2xx has no data, such an error no body).
+ * An error body as openapi-fetch gave it: the parsed JSON, else the text itself; none when empty (openapi-fetch did
+ * not read a `Content-Length: 0` body; an empty one read is the same answer, without a header lookup per call).
  */
-function bodyText(response: Response): Promise<string> | undefined {
-  if (response.status === 204) return undefined;
-  const headers = response.headers;
-  if (headers.get("content-length") === "0" && !headers.get("transfer-encoding")?.includes("chunked")) return undefined;
-  return response.text();
-}
-
-/** An error body as openapi-fetch gave it: the parsed JSON, else the text itself. */
-function errorBody(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
+function errorBody(text: string): unknown {
+  if (text === "") return undefined;
   try {
     return JSON.parse(text);
   } catch {
@@ -241,23 +233,23 @@ export class Transport {
           this.log.debug(`${what} (attempt ${attempt + 1})`, { headers: redactHeaders(headers) });
         }
         try {
-          let text: string | undefined;
+          let text: string;
           if (custom === undefined) {
             // The runtime's own fetch rejects on abort, body reads included; resolved per request (test tools may
             // replace globalThis.fetch after the client was made).
             response = await globalThis.fetch(url, init);
-            text = await bodyText(response);
+            text = await response.text();
           } else {
             // A fetch of the user's may ignore the signal, in its answer or its body stream: race both against it so
             // it cannot outlive the deadline (the race costs a listener, so only here: issue 18's profile).
             response = await raceAbort(custom(new Request(url, init)), scope.signal);
-            const reading = bodyText(response);
-            text = reading && (await raceAbort(reading, scope.signal));
+            text = await raceAbort(response.text(), scope.signal);
           }
           const rawRequestId = requestIdOf(response);
           const requestId = rawRequestId === null ? null : scrubber.text(rawRequestId);
           if (response.ok) {
-            // openapi-fetch's parse: an empty 2xx body is no data; a malformed one throws SyntaxError (caught below).
+            // openapi-fetch's parse: an empty 2xx body (a 204, Content-Length: 0) is no data; a malformed one throws
+            // SyntaxError (caught below).
             const data: unknown = text ? JSON.parse(text) : undefined;
             return { data: this.#scrubbed(this.#checkBody(op, data, response), text), response, requestId };
           }
@@ -344,11 +336,11 @@ export class Transport {
    * where the raw text proves it unnecessary: without a backslash every parsed string is a piece of the text as sent,
    * so a text without any form of the key yields no string with one.
    */
-  #scrubbed<T>(data: T, text: string | undefined): T {
+  #scrubbed<T>(data: T, text: string): T {
     const scrubber = this.scrubber;
     if (!scrubber.active) return data;
     // text() returns its argument itself when it holds no form of the key: a check without allocation.
-    if (text !== undefined && !text.includes("\\") && scrubber.text(text) === text) return data;
+    if (!text.includes("\\") && scrubber.text(text) === text) return data;
     return scrubber.value(data);
   }
 
