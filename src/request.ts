@@ -1,8 +1,8 @@
 /**
  * The one request loop every resource calls: the key, the deadline scope, the transport, retries (asking
  * src/policy.ts which outcomes may be retried), response validation and error mapping. Resources (`edits`, `tasks`,
- * `jobs`) only describe their operation (a path from the generated route table, typed by openapi-typescript's
- * `paths`); nothing else sends a request to the API.
+ * `jobs`) only describe their operation (method and path from the generated route table, the body, the generated
+ * validator); nothing else sends a request to the API.
  *
  * The transport is `fetch(url, init)`, the way openapi-fetch would send it (same URL, headers, JSON body, body parsing)
  * minus the `Request` it builds and Node's fetch then copies, and minus its per-call option merging: issue 18's
@@ -115,7 +115,7 @@ export function checkNumberOption(name: string, value: unknown, min: number, all
   throw new RequestValidationError([violation], `Invalid option (nothing was sent): ${violation.message}`);
 }
 
-/** The client's connection to the API: configuration, the openapi-fetch client, the logger, and the loop. */
+/** The client's connection to the API: configuration, the headers, the logger, and the loop. */
 export class Transport {
   readonly baseUrl: string;
   readonly timeoutMs: number;
@@ -344,7 +344,7 @@ export class Transport {
     return scrubber.value(data);
   }
 
-  /** A 2xx body: present, JSON (openapi-fetch parsed it), and valid against the spec unless validation is off. */
+  /** A 2xx body: present, JSON (parsed by the loop), and valid against the spec unless validation is off. */
   #checkBody<T>(op: Operation<T>, data: unknown, response: Response): T {
     const what = `${op.method} ${op.path}`;
     if (data === undefined) {
