@@ -24,14 +24,15 @@ import { type WaitHooks, waitForTask } from "./wait.js";
 const CREATE = CREATE_VIDEO_GENERATION_ROUTE;
 const GET = GET_TASK_DETAIL_ROUTE;
 const [TASK_ID_PARAM] = GET.pathParameters;
-const TASK_ID_PLACEHOLDER = `{${TASK_ID_PARAM}}`;
+/** The task path around its one parameter, split once: filling it per call is then two concatenations. */
+const [TASK_PATH_HEAD = "", TASK_PATH_TAIL = ""] = GET.path.split(`{${TASK_ID_PARAM}}`);
 
 /**
  * The route table's `GET /v1/tasks/{task_id}` for one id, percent-encoded as openapi-fetch encodes a path parameter
- * (`encodeURIComponent` leaves no `$` to act as a replacement pattern).
+ * (`encodeURIComponent` leaves no `/`, `?` or `#` to change the URL's shape).
  */
 export function taskPath(taskId: string): string {
-  return GET.path.replace(TASK_ID_PLACEHOLDER, encodeURIComponent(taskId));
+  return TASK_PATH_HEAD + encodeURIComponent(taskId) + TASK_PATH_TAIL;
 }
 
 /** The create body as sent: `model` defaulted, every rule checked (throws `RequestValidationError`, nothing sent). */

@@ -65,8 +65,8 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function requestIdOf(response: Response): string | null {
-  return response.headers.get("x-request-id") ?? response.headers.get("request-id");
+function requestIdOf(headers: Headers): string | null {
+  return headers.get("x-request-id") ?? headers.get("request-id");
 }
 
 /**
@@ -245,7 +245,7 @@ export class Transport {
             response = await raceAbort(custom(new Request(url, init)), scope.signal);
             text = await raceAbort(response.text(), scope.signal);
           }
-          const rawRequestId = requestIdOf(response);
+          const rawRequestId = requestIdOf(response.headers);
           const requestId = rawRequestId === null ? null : scrubber.text(rawRequestId);
           if (response.ok) {
             // openapi-fetch's parse: an empty 2xx body (a 204, Content-Length: 0) is no data; a malformed one throws
