@@ -6,12 +6,14 @@
  *
  *   npx tsx bench/profile-overhead.ts [--calls 20000]
  *   npx tsx bench/profile-overhead.ts --parts [--calls 1000] [--rounds 5]
+ *   npx tsx bench/profile-overhead.ts --stub [--sets 100]
  *
  * Prints, per contender, microseconds per call spent in each category (self time of the sampled frames), and the
  * top functions by self time where the two differ most. Profiles taken one after the other feel the machine's load;
- * `--parts` is the load-proof view: bare openapi-fetch with the client's pieces added one at a time (a signal, the
- * deadline scope's timer, the abort race, the per-request fetch that captures the response, validation), timed side
- * by side in interleaved blocks, each as a ratio to bare openapi-fetch.
+ * `--parts` is the load-proof view: the request loop's path (`fetch(url, init)`, the body read as text and parsed)
+ * with its pieces added one at a time (a signal, the deadline scope's timer, validation), then tasks.get itself,
+ * timed side by side with bare openapi-fetch in interleaved blocks, each as a ratio to it. `--stub` takes the network
+ * away (a fetch stub building the same Request) and counts CPU time: the client's own cost, steady under load.
  */
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -110,26 +112,20 @@ async function drive(which: string, baseUrl: string, calls: number): Promise<voi
   session.disconnect();
 }
 
-/** The abort race of the request loop (src/request.ts raceAbort), as it is today: a copy for the ablation only. */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
-
-/** Bare openapi-fetch with the client's pieces added one at a time, side by side; ratios to bare. */
+/**
+ * The request loop's path, rebuilt piece by piece beside bare openapi-fetch, side by side; ratios to bare. The loop
+ * (src/request.ts) sends `fetch(url, init)` itself under a deadline scope, reads the text, parses and validates it.
+ */
 async function parts(base: string, calls: number, rounds: number): Promise<void> {
   const headers = { Authorization: `Bearer ${KEY}`, Accept: "application/json" };
+  const url = `${base}/v1/tasks/${TASK.id}`;
   const api = createClient<paths>({ baseUrl: base });
   const ours = createKlingClient({ apiKey: KEY, baseUrl: base });
   const unvalidated = createKlingClient({ apiKey: KEY, baseUrl: base, validateResponses: false });
-  const get = (init: { signal?: AbortSignal; fetch?: (r: Request) => Promise<Response> } = {}) =>
-    api.GET("/v1/tasks/{task_id}", { params: { path: { task_id: TASK.id } }, headers, ...init });
-  const checked = async (p: Promise<{ data?: unknown }>, validate = false) => {
-    const { data } = await p;
-    if (!data || (validate && !validateTaskDetail(data))) throw new Error("bad body");
+  const raw = async (signal?: AbortSignal, validate = false) => {
+    const response = await fetch(url, { method: "GET", headers, body: null, ...(signal ? { signal } : {}) });
+    const data: unknown = JSON.parse(await response.text());
+    if (!response.ok || (validate && !validateTaskDetail(data))) throw new Error("bad answer");
     return data;
   };
   const inScope = async (fn: (scope: CallScope) => Promise<unknown>) => {
@@ -140,22 +136,16 @@ async function parts(base: string, calls: number, rounds: number): Promise<void>
       scope.dispose();
     }
   };
-  const capture = () => {
-    let captured: Response | undefined;
-    return async (request: Request) => {
-      captured = await fetch(request);
-      return captured;
-    };
-  };
   const contenders = {
-    "bare openapi-fetch": () => checked(get()),
-    "+ an AbortController's signal": () => checked(get({ signal: new AbortController().signal })),
-    "+ deadline scope (CallScope: controller and timer)": () => inScope((s) => checked(get({ signal: s.signal }))),
-    "+ abort race": () => inScope((s) => checked(raceAbort(get({ signal: s.signal }), s.signal))),
-    "+ per-request fetch capturing the response": () =>
-      inScope((s) => checked(raceAbort(get({ signal: s.signal, fetch: capture() }), s.signal))),
-    "+ validation (all of the above)": () =>
-      inScope((s) => checked(raceAbort(get({ signal: s.signal, fetch: capture() }), s.signal), true)),
+    "bare openapi-fetch": async () => {
+      const { data } = await api.GET("/v1/tasks/{task_id}", { params: { path: { task_id: TASK.id } }, headers });
+      if (!data) throw new Error("no data");
+      return data;
+    },
+    "fetch(url, init), text, JSON.parse": () => raw(),
+    "+ an AbortController's signal": () => raw(new AbortController().signal),
+    "+ deadline scope (CallScope: controller and timer)": () => inScope((s) => raw(s.signal)),
+    "+ validation (all of the above)": () => inScope((s) => raw(s.signal, true)),
     "tasks.get, validateResponses false": () => unvalidated.tasks.get(TASK.id),
     "tasks.get": () => ours.tasks.get(TASK.id),
   };
@@ -178,16 +168,97 @@ async function parts(base: string, calls: number, rounds: number): Promise<void>
   }
 }
 
+/**
+ * The client's own CPU cost without a network: `globalThis.fetch` replaced by a stub that builds the `Request` Node's
+ * fetch would build from its arguments (so a signal is followed, a Request copied, as for real) and answers the task
+ * from memory. Each contender's process CPU time per call (user + system: other processes' load barely moves it),
+ * the median over interleaved sets. What is left of tasks.get over "+ deadline scope" is ours alone.
+ */
+async function stubbed(sets: number): Promise<void> {
+  const body = JSON.stringify(TASK);
+  const base = "http://127.0.0.1:9";
+  const url = `${base}/v1/tasks/${TASK.id}`;
+  const headers = { Authorization: `Bearer ${KEY}`, Accept: "application/json" };
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    new Request(input, init);
+    return new Response(body, { headers: { "content-type": "application/json", "content-length": `${body.length}` } });
+  }) as typeof fetch;
+  try {
+    const api = createClient<paths>({ baseUrl: base });
+    const ours = createKlingClient({ apiKey: KEY, baseUrl: base });
+    const unvalidated = createKlingClient({ apiKey: KEY, baseUrl: base, validateResponses: false });
+    const raw = async (signal?: AbortSignal, validate = false) => {
+      const response = await fetch(url, { method: "GET", headers, ...(signal ? { signal } : {}) });
+      const data: unknown = JSON.parse(await response.text());
+      if (!response.ok || (validate && !validateTaskDetail(data))) throw new Error("bad answer");
+      return data;
+    };
+    const scoped = async (validate: boolean) => {
+      const scope = new CallScope(undefined, DEFAULT_TIMEOUT_MS);
+      try {
+        return await raw(scope.signal, validate);
+      } finally {
+        scope.dispose();
+      }
+    };
+    const contenders: Record<string, () => Promise<unknown>> = {
+      "bare openapi-fetch": async () => {
+        const { data } = await api.GET("/v1/tasks/{task_id}", { params: { path: { task_id: TASK.id } }, headers });
+        if (!data) throw new Error("no data");
+        return data;
+      },
+      "fetch(url, init), text, JSON.parse": () => raw(),
+      "+ an AbortController's signal": () => raw(new AbortController().signal),
+      "+ deadline scope (CallScope: controller and timer)": () => scoped(false),
+      "+ validation": () => scoped(true),
+      "tasks.get, validateResponses false": () => unvalidated.tasks.get(TASK.id),
+      "tasks.get": () => ours.tasks.get(TASK.id),
+    };
+    const names = Object.keys(contenders);
+    const block = 200;
+    for (const name of names) for (let i = 0; i < 3000; i++) await contenders[name]?.();
+    const cpu = new Map<string, number[]>(names.map((n) => [n, []]));
+    for (let set = 0; set < sets; set++) {
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(k + set) % names.length] as string;
+        const call = contenders[name] as () => Promise<unknown>;
+        const before = process.cpuUsage();
+        for (let i = 0; i < block; i++) await call();
+        const spent = process.cpuUsage(before);
+        cpu.get(name)?.push((spent.user + spent.system) / block);
+      }
+    }
+    const bare = cpu.get("bare openapi-fetch") ?? [];
+    console.log(`${sets} interleaved sets of ${block} calls each; CPU µs per call, median (min-max), ratio to bare\n`);
+    for (const [name, values] of cpu) {
+      const s = summarize(values);
+      const ratio = summarize(pairRatios(values, bare));
+      console.log(
+        `${name.padEnd(52)} ${s.median.toFixed(1).padStart(6)} µs (${s.min.toFixed(1)}-${s.max.toFixed(1)})  ${ratio.median.toFixed(3)}x`,
+      );
+    }
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       parts: { type: "boolean", default: false },
+      stub: { type: "boolean", default: false },
+      sets: { type: "string", default: "100" },
       rounds: { type: "string", default: "5" },
       calls: { type: "string" },
       child: { type: "string" },
       base: { type: "string" },
     },
   });
+  if (values.stub) {
+    await stubbed(Number(values.sets));
+    return;
+  }
   const calls = Number(values.calls ?? (values.parts ? 1000 : 20000));
   if (values.child && values.base) {
     await drive(values.child, values.base, calls);

@@ -24,6 +24,16 @@ import { type WaitHooks, waitForTask } from "./wait.js";
 const CREATE = CREATE_VIDEO_GENERATION_ROUTE;
 const GET = GET_TASK_DETAIL_ROUTE;
 const [TASK_ID_PARAM] = GET.pathParameters;
+/** The task path around its one parameter, split once: filling it per call is then two concatenations. */
+const [TASK_PATH_HEAD = "", TASK_PATH_TAIL = ""] = GET.path.split(`{${TASK_ID_PARAM}}`);
+
+/**
+ * The route table's `GET /v1/tasks/{task_id}` for one id, percent-encoded as openapi-fetch encodes a path parameter
+ * (`encodeURIComponent` leaves no `/`, `?` or `#` to change the URL's shape).
+ */
+export function taskPath(taskId: string): string {
+  return TASK_PATH_HEAD + encodeURIComponent(taskId) + TASK_PATH_TAIL;
+}
 
 /** The create body as sent: `model` defaulted, every rule checked (throws `RequestValidationError`, nothing sent). */
 export function createBody(params: CreateEditParams): VideoGenerationRequest {
@@ -46,10 +56,10 @@ export async function createEdit(
     {
       method: CREATE.method,
       path: CREATE.path,
+      body,
       schema: CREATE.responseSchema,
       validate: validateVideoGenerationResponse,
       idempotent: false,
-      call: (api, init) => api.POST(CREATE.path, { ...init, body }),
     },
     opts,
   );
@@ -75,19 +85,25 @@ export function checkTaskId(transport: Transport, taskId: unknown): asserts task
   }
 }
 
-/** `GET /v1/tasks/{task_id}`. */
-export async function getTask(transport: Transport, taskId: string, opts: RequestOptions): Promise<WithResponse<Task>> {
-  checkTaskId(transport, taskId);
+/**
+ * `GET /v1/tasks/{task_id}`. Not an `async` function: the loop's promise is returned as it is, without the extra
+ * promise and ticks an async wrapper adds to every poll; a bad id still rejects rather than throws.
+ */
+export function getTask(transport: Transport, taskId: string, opts: RequestOptions): Promise<WithResponse<Task>> {
+  try {
+    checkTaskId(transport, taskId);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   return transport.request<Task>(
     {
       method: GET.method,
-      path: GET.path.replace(`{${TASK_ID_PARAM}}`, encodeURIComponent(taskId)),
+      path: taskPath(taskId),
       schema: GET.responseSchema,
       validate: validateTaskDetail,
       idempotent: true,
       // A body about another task is not an answer about this one (issue 11, item 18).
       check: (task) => (task.id === taskId ? null : `asked for task ${taskId}, got task ${task.id}`),
-      call: (api, init) => api.GET(GET.path, { ...init, params: { path: { task_id: taskId } } }),
     },
     opts,
   );

@@ -1,10 +1,14 @@
 /**
- * The one request loop every resource calls: the key, the deadline scope, the transport (openapi-fetch), retries
- * (asking src/policy.ts which outcomes may be retried), response validation and error mapping. Resources
- * (`edits`, `tasks`, `jobs`) only describe their operation; nothing else sends a request to the API.
+ * The one request loop every resource calls: the key, the deadline scope, the transport, retries (asking
+ * src/policy.ts which outcomes may be retried), response validation and error mapping. Resources (`edits`, `tasks`,
+ * `jobs`) only describe their operation (method and path from the generated route table, the body, the generated
+ * validator); nothing else sends a request to the API.
+ *
+ * The transport is `fetch(url, init)`, the way openapi-fetch would send it (same URL, headers, JSON body, body parsing)
+ * minus the `Request` it builds and Node's fetch then copies, and minus its per-call option merging: issue 18's
+ * profile put that copy and the signal it drags along among the per-call costs. A `fetch` of the user's still gets a
+ * `Request`, as it always did.
  */
-import createClient, { type Client } from "openapi-fetch";
-import type { paths } from "../generated/schema.js";
 import { SPEC_SERVER_URL } from "../generated/spec-meta.js";
 import type { Validator } from "../generated/validators/runtime.js";
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from "./defaults.js";
@@ -61,25 +65,39 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function requestIdOf(response: Response): string | null {
-  return response.headers.get("x-request-id") ?? response.headers.get("request-id");
+function requestIdOf(headers: Headers): string | null {
+  return headers.get("x-request-id") ?? headers.get("request-id");
+}
+
+/**
+ * An error body as openapi-fetch gave it: the parsed JSON, else the text itself; none when empty (openapi-fetch did
+ * not read a `Content-Length: 0` body; an empty one read is the same answer, without a header lookup per call).
+ */
+function errorBody(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /** One API operation as the request loop needs it. */
 export interface Operation<T> {
   method: "GET" | "POST";
-  /** The concrete path, for messages: `/v1/tasks/task-unified-...`. */
+  /**
+   * The concrete path, parameters filled in and percent-encoded: `/v1/tasks/task-unified-...` (sent after the base
+   * URL, and named in messages).
+   */
   path: string;
+  /** The JSON body, if any (sent as `application/json`). */
+  body?: unknown;
   schema: string;
   validate: Validator<T>;
   /** GETs; a create is not (see src/policy.ts). */
   idempotent: boolean;
   /** Checks a valid body further (a task for the id asked for); returns a problem to report, or null. */
   check?(data: T): string | null;
-  call(
-    api: Client<paths>,
-    init: { signal: AbortSignal; headers: Record<string, string>; fetch: (request: Request) => Promise<Response> },
-  ): Promise<{ data?: unknown; error?: unknown; response: Response }>;
 }
 
 /** Checks an option is a finite number within bounds; throws a `RequestValidationError` naming it otherwise. */
@@ -97,7 +115,7 @@ export function checkNumberOption(name: string, value: unknown, min: number, all
   throw new RequestValidationError([violation], `Invalid option (nothing was sent): ${violation.message}`);
 }
 
-/** The client's connection to the API: configuration, the openapi-fetch client, the logger, and the loop. */
+/** The client's connection to the API: configuration, the headers, the logger, and the loop. */
 export class Transport {
   readonly baseUrl: string;
   readonly timeoutMs: number;
@@ -112,7 +130,8 @@ export class Transport {
   /** The `fetch` the user gave, if any (downloads to a file use Node's faster transport otherwise). */
   readonly customFetch: typeof fetch | undefined;
   readonly #apiKey: string | undefined;
-  readonly #api: Client<paths>;
+  /** The headers of a call without extra headers, built once: [without a body, with a JSON body]. */
+  readonly #plainHeaders: readonly [Record<string, string>, Record<string, string>] | undefined;
 
   constructor(options: ClientOptions) {
     checkNumberOption("timeoutMs", options.timeoutMs, 1, true);
@@ -126,7 +145,9 @@ export class Transport {
     const custom = options.fetch;
     this.customFetch = custom;
     this.fetch = (input, init) => (custom ?? globalThis.fetch)(input, init);
-    this.#api = createClient<paths>({ baseUrl: this.baseUrl, fetch: this.fetch });
+    this.#plainHeaders = this.#apiKey
+      ? [Object.freeze(this.#headersFor(undefined, false)), Object.freeze(this.#headersFor(undefined, true))]
+      : undefined;
     this.scrubber = createScrubber([this.#apiKey]);
     this.log = leveledLogger(options.logger, options.logLevel, this.scrubber);
   }
@@ -153,13 +174,21 @@ export class Transport {
     };
   }
 
-  #authHeaders(extra: Record<string, string> | undefined): Record<string, string> {
+  /**
+   * A request's headers, names in lower case so a caller's `accept` or `content-type` replaces ours instead of being
+   * appended to it; the caller cannot set `authorization`.
+   */
+  #headersFor(extra: Record<string, string> | undefined, json: boolean): Record<string, string> {
     if (!this.#apiKey) throw new MissingApiKeyError();
-    const headers: Record<string, string> = { Accept: "application/json" };
-    for (const [name, value] of Object.entries(extra ?? {})) {
-      if (name.toLowerCase() !== "authorization") headers[name] = value;
+    const headers: Record<string, string> = json ? { "content-type": "application/json" } : {};
+    headers.accept = "application/json";
+    if (extra) {
+      for (const name of Object.keys(extra)) {
+        const lower = name.toLowerCase();
+        if (lower !== "authorization") headers[lower] = extra[name] as string;
+      }
     }
-    headers.Authorization = `Bearer ${this.#apiKey}`;
+    headers.authorization = `Bearer ${this.#apiKey}`;
     return headers;
   }
 
@@ -171,11 +200,18 @@ export class Transport {
     const what = `${op.method} ${op.path}`;
     checkNumberOption("timeoutMs", opts.timeoutMs, 0, true);
     checkNumberOption("maxRetries", opts.maxRetries, 0);
-    const headers = this.#authHeaders(opts.headers);
+    const json = op.body !== undefined;
+    const headers =
+      (opts.headers === undefined ? this.#plainHeaders?.[json ? 1 : 0] : undefined) ??
+      this.#headersFor(opts.headers, json);
+    const init: RequestInit = { method: op.method, headers, body: json ? JSON.stringify(op.body) : null };
+    const url = this.baseUrl + op.path;
     const maxRetries = opts.maxRetries ?? this.maxRetries;
     const retryUnsafe = opts.retryUnsafe ?? this.retryUnsafe;
     const scope = new CallScope(opts.signal, opts.timeoutMs ?? this.timeoutMs);
+    init.signal = scope.signal;
     const scrubber = this.scrubber;
+    const custom = this.customFetch;
     const unsafeNote = op.idempotent ? "" : " (not retried: the task may have been created; see README, Retries)";
     let billed = false;
     const fail = (failure: KlingError, outcome: AttemptOutcome | null): KlingError => {
@@ -188,13 +224,8 @@ export class Transport {
     try {
       for (let attempt = 0; ; attempt++) {
         if (scope.abortKind) throw fail(scope.error(what), null);
-        let captured: Response | undefined;
-        // openapi-fetch parses the body itself; keep the Response so a body that fails to parse can still be
-        // described (status, content type). A per-request fetch, not a middleware: middleware costs every call.
-        const fetchAndCapture = async (request: Request) => {
-          captured = await this.fetch(request);
-          return captured;
-        };
+        // Kept once the headers arrive, so a body that fails to arrive or parse can still be described.
+        let response: Response | undefined;
         let failure: KlingError;
         let outcome: AttemptOutcome;
         let hintMs: number | null = null;
@@ -202,18 +233,31 @@ export class Transport {
           this.log.debug(`${what} (attempt ${attempt + 1})`, { headers: redactHeaders(headers) });
         }
         try {
-          const call = op.call(this.#api, { signal: scope.signal, headers, fetch: fetchAndCapture });
-          // The runtime's own fetch rejects on abort, body reads included; only a fetch of the user's may not, so
-          // only that one is raced against the signal (the race costs every call a listener: issue 18's profile).
-          const { data, error, response } = await (this.customFetch ? raceAbort(call, scope.signal) : call);
-          const rawRequestId = requestIdOf(response);
+          let text: string;
+          if (custom === undefined) {
+            // The runtime's own fetch rejects on abort, body reads included; resolved per request (test tools may
+            // replace globalThis.fetch after the client was made).
+            response = await globalThis.fetch(url, init);
+            text = await response.text();
+          } else {
+            // A fetch of the user's may ignore the signal, in its answer or its body stream: race both against it so
+            // it cannot outlive the deadline (the race costs a listener, so only here: issue 18's profile).
+            response = await raceAbort(custom(new Request(url, init)), scope.signal);
+            text = await raceAbort(response.text(), scope.signal);
+          }
+          const rawRequestId = requestIdOf(response.headers);
           const requestId = rawRequestId === null ? null : scrubber.text(rawRequestId);
-          if (response.ok) return { data: scrubber.value(this.#checkBody(op, data, response)), response, requestId };
+          if (response.ok) {
+            // openapi-fetch's parse: an empty 2xx body (a 204, Content-Length: 0) is no data; a malformed one throws
+            // SyntaxError (caught below).
+            const data: unknown = text ? JSON.parse(text) : undefined;
+            return { data: this.#scrubbed(this.#checkBody(op, data, response), text), response, requestId };
+          }
           const apiError = makeAPIError({
             status: response.status,
             method: op.method,
             path: op.path,
-            body: error,
+            body: errorBody(text),
             headers: response.headers,
             requestId,
             scrubber,
@@ -236,29 +280,29 @@ export class Transport {
                 : scope.error(what, err);
             throw fail(aborted, { kind: scope.abortKind === "timeout" ? "timeout" : "aborted" });
           }
-          if (err instanceof SyntaxError && captured?.ok) {
+          if (err instanceof SyntaxError && response?.ok) {
             throw fail(
               new ContractViolationError(
-                `Malformed JSON in ${captured.status} response (content-type ${captured.headers.get("content-type") ?? "none"}): ${what}${unsafeNote}`,
-                { status: captured.status, cause: err, scrubber },
+                `Malformed JSON in ${response.status} response (content-type ${response.headers.get("content-type") ?? "none"}): ${what}${unsafeNote}`,
+                { status: response.status, cause: err, scrubber },
               ),
               { kind: "malformed" },
             );
           }
           const code = errorCode(err);
-          const after = captured ? " after the response headers" : "";
+          const after = response ? " after the response headers" : "";
           const message = err instanceof Error ? err.message : String(err);
           failure = new APIConnectionError(
             `Connection failed${code ? ` (${code})` : ""}${after}: ${what}: ${message}`,
             {
               cause: err,
               code,
-              afterResponse: captured !== undefined,
+              afterResponse: response !== undefined,
               scrubber,
             },
           );
           // A failure after the response headers arrived happened after the server did the work.
-          outcome = { kind: "connection", code, afterResponse: captured !== undefined };
+          outcome = { kind: "connection", code, afterResponse: response !== undefined };
         }
         const plan = planRetry({
           outcome,
@@ -287,7 +331,20 @@ export class Transport {
     }
   }
 
-  /** A 2xx body: present, JSON (openapi-fetch parsed it), and valid against the spec unless validation is off. */
+  /**
+   * A checked 2xx answer with the key removed (a server may echo it). Scrubbing walks the whole body, so it is skipped
+   * where the raw text proves it unnecessary: without a backslash every parsed string is a piece of the text as sent,
+   * so a text without any form of the key yields no string with one.
+   */
+  #scrubbed<T>(data: T, text: string): T {
+    const scrubber = this.scrubber;
+    if (!scrubber.active) return data;
+    // text() returns its argument itself when it holds no form of the key: a check without allocation.
+    if (!text.includes("\\") && scrubber.text(text) === text) return data;
+    return scrubber.value(data);
+  }
+
+  /** A 2xx body: present, JSON (parsed by the loop), and valid against the spec unless validation is off. */
   #checkBody<T>(op: Operation<T>, data: unknown, response: Response): T {
     const what = `${op.method} ${op.path}`;
     if (data === undefined) {

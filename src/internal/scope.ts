@@ -20,8 +20,8 @@ export class CallScope {
   readonly #controller = new AbortController();
   readonly #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #user: AbortSignal | undefined;
-  // A parent scope's deadline is this scope's deadline too, not the caller's abort.
-  readonly #onUserAbort = () => this.#abort(this.#user?.reason instanceof DeadlinePassed ? "timeout" : "user");
+  /** The listener on the caller's signal, made only when there is one (most calls have none: nothing to allocate). */
+  readonly #onUserAbort: (() => void) | undefined;
   #kind: AbortKind | undefined;
   /** Epoch ms when the call's time is up (`Infinity` without a timeout). */
   readonly deadline: number;
@@ -32,7 +32,11 @@ export class CallScope {
     this.deadline = Date.now() + timeoutMs;
     this.#user = userSignal;
     if (userSignal?.aborted) this.#abort(userSignal.reason instanceof DeadlinePassed ? "timeout" : "user");
-    else userSignal?.addEventListener("abort", this.#onUserAbort, { once: true });
+    else if (userSignal) {
+      // A parent scope's deadline is this scope's deadline too, not the caller's abort.
+      this.#onUserAbort = () => this.#abort(userSignal.reason instanceof DeadlinePassed ? "timeout" : "user");
+      userSignal.addEventListener("abort", this.#onUserAbort, { once: true });
+    }
     if (!this.#kind && Number.isFinite(timeoutMs) && timeoutMs <= MAX_TIMER_MS) {
       this.#timer = setTimeout(() => this.#abort("timeout"), Math.max(0, timeoutMs));
     }
@@ -74,7 +78,7 @@ export class CallScope {
 
   dispose(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#user?.removeEventListener("abort", this.#onUserAbort);
+    if (this.#onUserAbort) this.#user?.removeEventListener("abort", this.#onUserAbort);
   }
 }
 
