@@ -167,7 +167,7 @@ export const download: Benchmark = {
             ours: m("downloadToFile (node:http transport)", warm.node.map(mibps)),
             baseline: m("node:http piped to a file", warm.http.map(mibps)),
             ratio: pairRatios(warm.node.map(mibps), warm.http.map(mibps)),
-            note: `No process start-up in the figures. CPU per ${size / MiB} MiB there: ${x(
+            note: `No process start-up in the figures; each goes first every other pair. CPU per ${size / MiB} MiB there: ${x(
               m(
                 "",
                 warm.node.map((t) => t.cpuMs),
