@@ -110,6 +110,26 @@ describe.each(transports)("resume via %s", (_name, base) => {
     expect(parts()).toEqual([]);
   });
 
+  it("a body of many chunks cut after the part file's write buffer fills: the part holds exactly the bytes in order", async () => {
+    // Megabytes, so that chunks queue in the part file's write buffer (each written with its own write, no writev)
+    // when the cut comes: ending the file must flush them, in order, before the state is reported.
+    const size = 1536 * 1024;
+    const cutAt = 1024 * 1024 + 12_345;
+    const whole = fileBytes(size);
+    host.files.set("m.mp4", { size, etag: '"etag-m"', cutAt });
+    const dest = path.join(dir, "m.mp4");
+    const err = (await downloadToFile(`${host.base}/file/m.mp4`, dest, { ...base, retries: 0 }).catch(
+      (e: unknown) => e,
+    )) as DownloadError;
+    const state = err.resumeState as DownloadResumeState;
+    expect(err.reason).toBe("truncated");
+    expect(state.bytes).toBeGreaterThan(0);
+    expect(state.bytes).toBeLessThanOrEqual(cutAt);
+    expect(readFileSync(state.partPath).equals(whole.subarray(0, state.bytes))).toBe(true);
+    const result = await downloadToFile(`${host.base}/file/m.mp4`, dest, { ...base, resume: state });
+    expect(readFileSync(result.path).equals(whole)).toBe(true);
+    expect(parts()).toEqual([]);
+  });
   it("uses Last-Modified when there is no strong ETag", async () => {
     const lastModified = "Tue, 01 Dec 2026 10:00:00 GMT";
     host.files.set("c.mp4", { size: SIZE, etag: 'W/"weak"', lastModified, cutAt: 10_000 });
