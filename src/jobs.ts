@@ -14,30 +14,10 @@
  *   create's answer was lost: `jobs.handleCallback` turns an `unknown` job into `completed`/`failed`.
  * - Results expire 24 hours after the task completed; `resultExpiresAt` counts from the earliest moment it can have.
  */
-import {
-  DEFAULT_JOB_REF_PARAM,
-  DEFAULT_WAIT_TIMEOUT_MS,
-  FIRST_UNKNOWN_POLL_MS,
-  JOB_FORMAT_VERSION,
-  MAX_CONSECUTIVE_POLL_ERRORS,
-  RESULT_TTL_MS,
-} from "./defaults.js";
-import { type DownloadResumeState, type FileDownloadOptions, safeFileName } from "./download.js";
-import { createBody, createEdit, followTask, getTask } from "./endpoints.js";
-import {
-  APIError,
-  DownloadError,
-  type JobPhase,
-  KlingError,
-  RequestValidationError,
-  SubmitOutcomeUnknownError,
-  TaskFailedError,
-} from "./errors.js";
-import { CallScope, sleep } from "./internal/scope.js";
-import { createMayHaveBilled, endsWait, outcomeOf } from "./policy.js";
-import { nextPollDelayMs, type PollState } from "./poll.js";
+import { DEFAULT_JOB_REF_PARAM, JOB_FORMAT_VERSION, RESULT_TTL_MS } from "./defaults.js";
+import type { DownloadResumeState, FileDownloadOptions } from "./download.js";
+import { type JobPhase, RequestValidationError, TaskFailedError } from "./errors.js";
 import type { Transport } from "./request.js";
-import { backoffDelayMs } from "./retry.js";
 import type {
   CreatedTask,
   CreateEditParams,
@@ -47,8 +27,6 @@ import type {
   Task,
   WaitOptions,
 } from "./types.js";
-import { checkWaitOptions } from "./wait.js";
-import { handleCallback as handleTaskCallback, MemoryCallbackStore } from "./webhooks.js";
 
 /** Where a job is in its life. */
 export type JobState =
@@ -197,135 +175,117 @@ export interface ResumeSummary {
   errors: { job: Job; error: unknown }[];
 }
 
-const DIED_MID_CREATE = {
+/** @internal Why a job restored in `submitting` is `unknown`. */
+export const DIED_MID_CREATE = {
   name: "SubmitOutcomeUnknownError",
   message: "the process stopped while the create was in flight",
   phase: "submit",
 } as const;
 
-const JOB_ID = /^[A-Za-z0-9._-]{1,128}$/;
-
-function randomId(): string {
-  const c = globalThis.crypto;
-  const raw =
-    typeof c?.randomUUID === "function" ? c.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  return `job-${raw}`;
-}
-
-function isTerminal(state: JobState): boolean {
+/** @internal */
+export function isTerminal(state: JobState): boolean {
   return state === "completed" || state === "failed" || state === "downloaded" || state === "expired";
 }
 
-function estimateOf(task: Task | CreatedTask | undefined): number | undefined {
-  const estimate = task?.task_info?.estimated_time;
-  return typeof estimate === "number" && estimate > 0 ? estimate * 1000 : undefined;
-}
-
-function progressOf(looks: NonNullable<JobSnapshot["looks"]>): Partial<PollState> {
-  const rel = (r: { at: number; progress: number } | undefined) =>
-    r && { atMs: r.at - looks.startedAt, progress: r.progress };
-  return {
-    estimatedMs: looks.estimatedMs,
-    firstProgress: rel(looks.first),
-    lastProgress: rel(looks.last),
-  };
-}
-
-/** Tags an error with the phase and the job's request ids (issue 12, item 9). */
-function tag(error: unknown, job: Job, phase: JobPhase): unknown {
-  if (error instanceof KlingError) {
-    error.phase ??= phase;
-    error.jobId ??= job.id;
-    error.requestIds = [...new Set([...(error.requestIds ?? []), ...job.requestIds])];
-  }
-  return error;
-}
-
-function invalidOption(field: string, message: string): RequestValidationError {
+/** @internal */
+export function invalidOption(field: string, message: string): RequestValidationError {
   return new RequestValidationError([{ field, param: field, rule: "format", message }]);
+}
+
+/**
+ * The code that acts on jobs (src/internal/jobs-run.ts), loaded at the first action: an app that never uses jobs
+ * (a browser app that creates, waits and downloads) does not load it, nor the webhook module (issue 18).
+ */
+const run = () => import("./internal/jobs-run.js");
+
+/** @internal A job's state, shared with the code that acts on it (src/internal/jobs-run.ts). */
+export interface JobCore {
+  snap: JobSnapshot;
+  readonly jobs: Jobs;
 }
 
 /** The life of one edit. Made by `jobs.submit`, `jobs.restore` or `jobs.get`; saved to the store at every step. */
 export class Job {
-  #snap: JobSnapshot;
-  readonly #jobs: Jobs;
+  readonly #core: JobCore;
 
   /** @internal Made by {@link Jobs}. */
   constructor(jobs: Jobs, snapshot: JobSnapshot) {
-    this.#jobs = jobs;
-    this.#snap = snapshot;
+    this.#core = { snap: snapshot, jobs };
   }
 
   /** The client-side id, stable for the job's life. */
   get id(): string {
-    return this.#snap.id;
+    return this.#core.snap.id;
   }
   get state(): JobState {
-    return this.#snap.state;
+    return this.#core.snap.state;
   }
   /** The last task seen, or `undefined` before the create answered. */
   get task(): Task | CreatedTask | undefined {
-    return this.#snap.task;
+    return this.#core.snap.task;
   }
   get taskId(): string | undefined {
-    return this.#snap.taskId;
+    return this.#core.snap.taskId;
   }
   /** Every request id of the job's requests, oldest first. */
   get requestIds(): readonly string[] {
-    return this.#snap.requestIds;
+    return this.#core.snap.requestIds;
   }
   /** The result URL once completed. */
   get resultUrl(): string | undefined {
-    const results = (this.#snap.task as Task | undefined)?.results;
-    return this.#snap.state === "completed" || this.#snap.state === "downloaded" ? results?.[0] : undefined;
+    const s = this.#core.snap;
+    const results = (s.task as Task | undefined)?.results;
+    return s.state === "completed" || s.state === "downloaded" ? results?.[0] : undefined;
   }
   /** When the result link expires (a `Date`), once completed. */
   get resultExpiresAt(): Date | undefined {
-    return this.#snap.resultExpiresAt === undefined ? undefined : new Date(this.#snap.resultExpiresAt);
+    const at = this.#core.snap.resultExpiresAt;
+    return at === undefined ? undefined : new Date(at);
   }
   /** The parameters as sent. */
   get params(): CreateEditParams {
-    return this.#snap.params;
+    return this.#core.snap.params;
   }
   get metadata(): Readonly<Record<string, string | number | boolean>> {
-    return this.#snap.metadata ?? {};
+    return this.#core.snap.metadata ?? {};
   }
   /** A versioned plain object with no key or secret: store it anywhere; `jobs.restore` continues from it. */
   toJSON(): JobSnapshot {
-    return structuredClone(this.#snap);
+    return structuredClone(this.#core.snap);
   }
 
   /** @internal Stores the new state first, then takes it (write-ahead). */
   async _transition(patch: Partial<JobSnapshot>): Promise<void> {
-    const next: JobSnapshot = { ...this.#snap, ...patch, updatedAt: Date.now() };
-    await this.#jobs.store.put(next);
-    this.#snap = next;
+    const next: JobSnapshot = { ...this.#core.snap, ...patch, updatedAt: Date.now() };
+    await this.#core.jobs.store.put(next);
+    this.#core.snap = next;
   }
 
   /** @internal Takes a state another party stored (a callback, another process). */
   _adopt(snapshot: JobSnapshot): void {
-    if (snapshot.updatedAt >= this.#snap.updatedAt) this.#snap = snapshot;
+    if (snapshot.updatedAt >= this.#core.snap.updatedAt) this.#core.snap = snapshot;
   }
 
   /** @internal */
   _addRequestId(id: string | null | undefined): void {
-    if (id && !this.#snap.requestIds.includes(id))
-      this.#snap = { ...this.#snap, requestIds: [...this.#snap.requestIds, id] };
+    const s = this.#core.snap;
+    if (id && !s.requestIds.includes(id)) this.#core.snap = { ...s, requestIds: [...s.requestIds, id] };
   }
 
   /** @internal Records a task seen at `lookedAt`'s predecessor; stored when the state changes. */
   async _observe(task: Task, previousLookAt: number): Promise<void> {
+    const s = this.#core.snap;
     const patch: Partial<JobSnapshot> = { task, taskId: task.id };
-    if (task.status === "completed" && !isTerminal(this.#snap.state)) {
+    if (task.status === "completed" && !isTerminal(s.state)) {
       patch.state = "completed";
       patch.completedAt = previousLookAt;
       patch.resultExpiresAt = previousLookAt + RESULT_TTL_MS;
-    } else if (task.status === "failed" && !isTerminal(this.#snap.state)) {
+    } else if (task.status === "failed" && !isTerminal(s.state)) {
       patch.state = "failed";
       patch.error = { name: "TaskFailedError", message: new TaskFailedError(task).message, phase: "wait" };
     }
-    if (patch.state !== undefined || this.#snap.task?.status !== task.status) await this._transition(patch);
-    else this.#snap = { ...this.#snap, ...patch };
+    if (patch.state !== undefined || s.task?.status !== task.status) await this._transition(patch);
+    else this.#core.snap = { ...s, ...patch };
   }
 
   /**
@@ -335,116 +295,7 @@ export class Job {
    * so (another process); meanwhile it polls sparsely, so a lost callback still ends the wait.
    */
   async wait(opts: JobWaitOptions = {}): Promise<Job> {
-    checkWaitOptions(opts);
-    const scope = new CallScope(opts.signal, opts.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS);
-    try {
-      return await this._waitIn(scope, opts);
-    } finally {
-      scope.dispose();
-    }
-  }
-
-  /** @internal The wait inside a scope shared with a download. */
-  async _waitIn(scope: CallScope, opts: JobWaitOptions): Promise<Job> {
-    await this.#refresh();
-    const s = this.#snap;
-    if (s.state === "completed" || s.state === "downloaded" || s.state === "expired") return this;
-    if (s.state === "failed") throw tag(new TaskFailedError(s.task as Task), this, "wait");
-    if (s.state === "new") throw tag(new KlingError(`Job ${s.id} was never submitted`), this, "wait");
-    if (s.state === "unknown" || s.state === "submitting" || s.taskId === undefined) {
-      await this.#awaitReconciliation(scope);
-      return this._waitIn(scope, opts);
-    }
-    const hasCallback = typeof s.params.callback_url === "string";
-    let earliest = Date.now();
-    try {
-      await followTask(
-        this.#jobs.transport,
-        s.taskId,
-        { ...opts, signal: scope.signal },
-        {
-          scope,
-          // A task seen just now (the create's answer) sets the first poll's time; a restored job looks at once.
-          ...(s.task &&
-          s.task.status !== "completed" &&
-          s.task.status !== "failed" &&
-          Date.now() - (s.looks?.lastAt ?? s.updatedAt) < FIRST_UNKNOWN_POLL_MS
-            ? { created: s.task }
-            : {}),
-          callbackExpected: hasCallback,
-          watch: (listener) => this.#jobs._watch(this.id, (snap) => snap.task && listener(snap.task as Task)),
-          known: async () => {
-            const stored = await this.#jobs.store.get(this.id);
-            if (stored && stored.updatedAt > this.#snap.updatedAt && stored.task && isTerminal(stored.state)) {
-              this._adopt(stored);
-              return stored.task as Task;
-            }
-            return undefined;
-          },
-          onTask: (task, previousLookAt) => {
-            earliest = previousLookAt;
-            // A status change on the way (pending -> processing) is stored too; the end is stored below, awaited.
-            if (task.status !== "completed" && task.status !== "failed" && task.status !== this.#snap.task?.status) {
-              this._observe(task, previousLookAt).catch((err) =>
-                this.#jobs.transport.log.warn(`job ${this.id}: could not store its progress: ${String(err)}`),
-              );
-            }
-          },
-        },
-        (requestId) => this._addRequestId(requestId),
-      ).then(
-        (task) => this.#settleSeen(task, earliest),
-        async (err) => {
-          if (err instanceof TaskFailedError) await this.#settleSeen(err.task, earliest);
-          throw err;
-        },
-      );
-    } catch (err) {
-      throw tag(err, this, "wait");
-    }
-    return this;
-  }
-
-  /** Stores the end a poll (or a push) saw; `earliest` is the look before it: the task cannot have ended sooner. */
-  async #settleSeen(task: Task, earliest: number): Promise<void> {
-    if (isTerminal(this.#snap.state) && this.#snap.taskId === task.id) return;
-    await this._observe(task, earliest);
-  }
-
-  /** Waits for a callback (or another process) to reconcile an unknown job; rejects when none can come. */
-  async #awaitReconciliation(scope: CallScope): Promise<void> {
-    const unknownError = () =>
-      tag(new SubmitOutcomeUnknownError(this, typeof this.#snap.params.callback_url === "string"), this, "submit");
-    if (this.#snap.state === "submitting") await this.#markUnknown();
-    if (typeof this.#snap.params.callback_url !== "string") throw unknownError();
-    let settled = false;
-    const unwatch = this.#jobs._watch(this.id, () => {
-      settled = true;
-    });
-    try {
-      while (!settled && this.#snap.taskId === undefined) {
-        try {
-          await sleep(Math.min(2_000, scope.remaining()), scope.signal);
-        } catch {
-          throw unknownError();
-        }
-        await this.#refresh();
-        if (scope.remaining() <= 0) throw unknownError();
-      }
-    } finally {
-      unwatch();
-    }
-    await this.#refresh();
-  }
-
-  /** A job found in `submitting`: its process died with the create in flight, so a task may exist. */
-  async #markUnknown(): Promise<void> {
-    await this._transition({ state: "unknown", error: DIED_MID_CREATE });
-  }
-
-  async #refresh(): Promise<void> {
-    const stored = await this.#jobs.store.get(this.id);
-    if (stored) this._adopt(stored);
+    return (await run()).waitJob(this, this.#core, opts);
   }
 
   /**
@@ -453,55 +304,7 @@ export class Job {
    * wait must end: a permanent answer, too many failures in a row, or `TaskFailedError` for a failed task.
    */
   async step(opts: RequestOptions = {}): Promise<{ done: boolean; nextLookInMs: number }> {
-    await this.#refresh();
-    const s = this.#snap;
-    if (s.state === "completed" || s.state === "downloaded" || s.state === "expired")
-      return { done: true, nextLookInMs: 0 };
-    if (s.state === "failed") throw tag(new TaskFailedError(s.task as Task), this, "wait");
-    if (s.taskId === undefined || s.state !== "submitted") {
-      if (s.state === "submitting") await this.#markUnknown();
-      throw tag(new SubmitOutcomeUnknownError(this, typeof s.params.callback_url === "string"), this, "submit");
-    }
-    const now = Date.now();
-    const looks = s.looks ?? { startedAt: s.submittedAt ?? now, count: 0, errorsInRow: 0 };
-    const state = (at: number): PollState => ({
-      elapsedMs: at - looks.startedAt,
-      polls: looks.count,
-      estimatedMs: looks.estimatedMs ?? estimateOf(s.task),
-      firstProgress: looks.first && { atMs: looks.first.at - looks.startedAt, progress: looks.first.progress },
-      lastProgress: looks.last && { atMs: looks.last.at - looks.startedAt, progress: looks.last.progress },
-      callbackExpected: typeof s.params.callback_url === "string",
-    });
-    let task: Task;
-    try {
-      const { data, requestId } = await getTask(this.#jobs.transport, s.taskId, opts);
-      this._addRequestId(requestId);
-      task = data;
-    } catch (err) {
-      const errorsInRow = looks.errorsInRow + 1;
-      if (endsWait(outcomeOf(err)) || errorsInRow >= MAX_CONSECUTIVE_POLL_ERRORS) throw tag(err, this, "wait");
-      const hint = err instanceof APIError ? (err.retryAfterMs ?? 0) : 0;
-      const delay = Math.max(nextPollDelayMs(state(now)), hint, backoffDelayMs(errorsInRow));
-      await this._transition({ looks: { ...looks, count: looks.count + 1, errorsInRow, lastAt: now } });
-      return { done: false, nextLookInMs: delay };
-    }
-    const next = { ...looks, count: looks.count + 1, errorsInRow: 0, lastAt: now };
-    const estimate = task.task_info?.estimated_time;
-    if (typeof estimate === "number" && estimate > 0) next.estimatedMs = estimate * 1000;
-    if (typeof task.progress === "number" && task.progress > 0) {
-      next.first ??= { at: now, progress: task.progress };
-      next.last = { at: now, progress: task.progress };
-    }
-    this.#snap = { ...this.#snap, looks: next };
-    await this._observe(task, looks.lastAt ?? s.submittedAt ?? now);
-    if (task.status === "failed") throw tag(new TaskFailedError(task), this, "wait");
-    if (task.status === "completed") return { done: true, nextLookInMs: 0 };
-    if (this.#snap.looks !== next) this.#snap = { ...this.#snap, looks: next };
-    await this._transition({ looks: next });
-    return {
-      done: false,
-      nextLookInMs: nextPollDelayMs({ ...state(Date.now()), polls: next.count, ...progressOf(next) }),
-    };
+    return (await run()).stepJob(this, this.#core, opts);
   }
 
   /**
@@ -513,47 +316,7 @@ export class Job {
     destination: string,
     opts: Omit<FileDownloadOptions, "fetch" | "logger" | "resume" | "onResumeState" | "expiresAt"> = {},
   ): Promise<DownloadResult> {
-    await this.#refresh();
-    const s = this.#snap;
-    if (s.state === "downloaded" && s.download && s.download.path === destination) {
-      return { path: s.download.path, bytes: s.download.bytes, contentType: null, url: this.resultUrl ?? "" };
-    }
-    if (s.state !== "completed" && s.state !== "downloaded") {
-      throw tag(
-        new DownloadError(`Job ${s.id} has no result to download (state ${s.state})`, { reason: "no-result" }),
-        this,
-        "download",
-      );
-    }
-    try {
-      // The download checks the expiry (past it: reason expired, nothing sent; under an hour: a warning) and records
-      // its partial file in the job, so a cut-off download resumes from it, in this call or after a restart.
-      const resume = s.partial?.destination === destination ? s.partial.state : undefined;
-      const result = await this.#jobs.client.download(s.task as Task, destination, {
-        ...opts,
-        ...(s.resultExpiresAt !== undefined ? { expiresAt: s.resultExpiresAt } : {}),
-        ...(resume ? { resume } : {}),
-        onResumeState: async (state) => {
-          const { partial: _old, ...rest } = this.#snap;
-          if (state) await this._transition({ partial: { destination, state } });
-          else if (_old) {
-            const next = { ...rest, updatedAt: Date.now() } as JobSnapshot;
-            await this.#jobs.store.put(next);
-            this.#snap = next;
-          }
-        },
-      });
-      await this._transition({ state: "downloaded", download: { path: result.path, bytes: result.bytes } });
-      return result;
-    } catch (err) {
-      if (err instanceof DownloadError && err.reason === "expired") {
-        await this._transition({
-          state: "expired",
-          error: { name: err.name, message: err.message, phase: "download" },
-        });
-      }
-      throw tag(err, this, "download");
-    }
+    return (await run()).downloadJob(this, this.#core, destination, opts);
   }
 }
 
@@ -577,10 +340,6 @@ export class Jobs {
   /** @internal */
   readonly client: DownloadingClient;
   #listeners = new Map<string, Set<(snap: JobSnapshot) => void>>();
-  readonly #callbackStore = new MemoryCallbackStore();
-  /** One function for every callback, so confirmations are coalesced per task id (webhooks.ts keys them by it). */
-  readonly #confirm = (id: string, signal: AbortSignal) =>
-    getTask(this.transport, id, { signal, timeoutMs: 8_000, maxRetries: 1 }).then((r) => r.data);
 
   /** @internal Made by the client. */
   constructor(client: DownloadingClient, transport: Transport, options: JobsOptions) {
@@ -625,81 +384,7 @@ export class Jobs {
    * leaves. A known `id` returns the stored job without sending anything.
    */
   async submit(params: CreateEditParams, opts: SubmitOptions = {}): Promise<Job> {
-    if (opts.id !== undefined && !JOB_ID.test(opts.id)) {
-      throw invalidOption("id", `id must be 1-128 letters, digits, ".", "_" or "-" (got ${JSON.stringify(opts.id)})`);
-    }
-    if (opts.id !== undefined) {
-      const existing = await this.store.get(opts.id);
-      if (existing) return this.restore(existing);
-    }
-    const id = opts.id ?? randomId();
-    const sent = this.#withRef(params, id);
-    // Validate before anything is stored: a bad input leaves no job behind.
-    createBody(sent);
-    const now = Date.now();
-    const job = new Job(this, {
-      version: JOB_FORMAT_VERSION,
-      id,
-      state: "new",
-      params: sent,
-      requestIds: [],
-      createdAt: now,
-      updatedAt: now,
-      ...(opts.destination !== undefined ? { destination: opts.destination } : {}),
-      ...(opts.metadata !== undefined ? { metadata: opts.metadata } : {}),
-    });
-    await job._transition({ state: "submitting", submittedAt: Date.now() });
-    const { id: _id, destination: _d, metadata: _m, ...request } = opts;
-    let created: { data: CreatedTask; requestId: string | null };
-    try {
-      created = await createEdit(this.transport, sent, request);
-    } catch (err) {
-      if (err instanceof KlingError && "requestId" in err)
-        job._addRequestId((err as { requestId: string | null }).requestId);
-      if (!createMayHaveBilled(err)) {
-        await this.store.delete(id);
-        throw tag(err, job, "submit");
-      }
-      const message = err instanceof Error ? err.message : String(err);
-      await this.#record(job, {
-        state: "unknown",
-        error: { name: err instanceof Error ? err.name : "Error", message, phase: "submit" },
-      });
-      this.transport.log.warn(`job ${id}: the create's outcome is unknown (${message}); a task may exist`);
-      return job;
-    }
-    job._addRequestId(created.requestId);
-    await this.#record(job, { state: "submitted", taskId: created.data.id, task: created.data });
-    return job;
-  }
-
-  /**
-   * Stores a job's state after a create that may have billed. A store that fails here must not turn a billed
-   * create into a rejection (a rejection means no charge): the job keeps its state in memory, and the failure is
-   * logged with the task id so it can be recorded by hand.
-   */
-  async #record(job: Job, patch: Partial<JobSnapshot>): Promise<void> {
-    try {
-      await job._transition(patch);
-    } catch (err) {
-      job._adopt({ ...job.toJSON(), ...patch, updatedAt: Date.now() });
-      this.transport.log.error(
-        `job ${job.id}: could not store its ${patch.state} state${patch.taskId ? ` (task ${patch.taskId})` : ""}: ${String(err)}`,
-      );
-    }
-  }
-
-  /** `callback_url` with the job's reference added, so a callback names its job. */
-  #withRef(params: CreateEditParams, id: string): CreateEditParams {
-    if (typeof params.callback_url !== "string") return params;
-    let url: URL;
-    try {
-      url = new URL(params.callback_url);
-    } catch {
-      return params; // the rules check reports it
-    }
-    url.searchParams.set(this.refParam, id);
-    return { ...params, callback_url: url.toString() };
+    return (await run()).submitJob(this, params, opts);
   }
 
   /**
@@ -741,51 +426,7 @@ export class Jobs {
    * `destination`, else `downloadDir`), jobs that died mid-create become `unknown` and are reported, never resent.
    */
   async resumeAll(opts: ResumeOptions = {}): Promise<ResumeSummary> {
-    const jobs = await this.list({ state: [...UNFINISHED_JOB_STATES, "unknown"] });
-    const summary: ResumeSummary = { jobs, unknown: [], errors: [] };
-    // Waits hold nothing but a timer: every job is followed at once. Downloads (bandwidth, disk) take turns.
-    let slots = Math.max(1, opts.concurrency ?? 8);
-    const turn: (() => void)[] = [];
-    const acquire = async () => {
-      if (slots > 0) slots--;
-      else await new Promise<void>((resolve) => turn.push(resolve));
-    };
-    const release = () => {
-      const next = turn.shift();
-      if (next) next();
-      else slots++;
-    };
-    const follow = async (job: Job) => {
-      if (job.state === "unknown" && typeof job.params.callback_url !== "string") {
-        summary.unknown.push(job);
-        opts.onJob?.(job);
-        return;
-      }
-      try {
-        await job.wait({
-          ...(opts.signal ? { signal: opts.signal } : {}),
-          ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-        });
-        const destination =
-          job.toJSON().destination ??
-          (opts.downloadDir && job.taskId ? `${opts.downloadDir}/${safeFileName(job.taskId)}.mp4` : undefined);
-        if (destination && job.state === "completed") {
-          await acquire();
-          try {
-            await job.download(destination, { ...opts.download, ...(opts.signal ? { signal: opts.signal } : {}) });
-          } finally {
-            release();
-          }
-        }
-        opts.onJob?.(job);
-      } catch (error) {
-        if (error instanceof SubmitOutcomeUnknownError) summary.unknown.push(job);
-        else summary.errors.push({ job, error });
-        opts.onJob?.(job, error);
-      }
-    };
-    await Promise.all(jobs.map(follow));
-    return summary;
+    return (await run()).resumeAllJobs(this, opts);
   }
 
   /**
@@ -793,29 +434,7 @@ export class Jobs {
    * parameters, linked both ways (`resubmittedFrom`, `resubmittedAs`). This may pay twice if the first task exists.
    */
   async resubmit(job: Job, opts: Omit<SubmitOptions, "id"> = {}): Promise<Job> {
-    const old = job.toJSON();
-    if (
-      old.state === "submitted" ||
-      old.state === "completed" ||
-      old.state === "downloaded" ||
-      old.state === "submitting"
-    ) {
-      throw invalidOption("job", `job ${old.id} is ${old.state}: its task exists, there is nothing to resubmit`);
-    }
-    const params = { ...old.params };
-    if (typeof params.callback_url === "string") {
-      const url = new URL(params.callback_url);
-      url.searchParams.delete(this.refParam);
-      params.callback_url = url.toString();
-    }
-    const next = await this.submit(params, {
-      ...opts,
-      ...(old.destination !== undefined && opts.destination === undefined ? { destination: old.destination } : {}),
-      metadata: { ...old.metadata, ...opts.metadata, resubmittedFrom: old.id },
-    });
-    await next._transition({ resubmittedFrom: old.id });
-    await job._transition({ resubmittedAs: next.id });
-    return next;
+    return (await run()).resubmitJob(this, job, opts);
   }
 
   /**
@@ -824,39 +443,6 @@ export class Jobs {
    * is found by the `kling_job` reference in the URL, else by task id; an `unknown` job learns its task id here.
    */
   async handleCallback(request: Request): Promise<Response> {
-    let ref: string | null = null;
-    try {
-      ref = new URL(request.url).searchParams.get(this.refParam);
-    } catch {
-      ref = null;
-    }
-    return handleTaskCallback(request, {
-      verify: "fetch",
-      confirm: this.#confirm,
-      store: this.#callbackStore,
-      logger: this.transport.log,
-      onTask: async (task) => {
-        if (task.status !== "completed" && task.status !== "failed") return;
-        const snap = (ref ? await this.store.get(ref) : undefined) ?? (await this.#findByTask(task.id));
-        if (!snap) {
-          this.transport.log.info(`callback for task ${task.id}: no job of this store (ignored)`);
-          return;
-        }
-        if (snap.taskId !== undefined && snap.taskId !== task.id) {
-          this.transport.log.warn(
-            `callback for job ${snap.id} names task ${task.id}, but the job's task is ${snap.taskId}: ignored`,
-          );
-          return;
-        }
-        if (isTerminal(snap.state)) return;
-        const job = new Job(this, snap);
-        await job._observe(task, Date.now());
-        this.#notify(job.toJSON());
-      },
-    });
-  }
-
-  async #findByTask(taskId: string): Promise<JobSnapshot | undefined> {
-    return (await this.store.list()).find((s) => s.taskId === taskId);
+    return (await run()).handleJobCallback(this, request, (snap) => this.#notify(snap));
   }
 }

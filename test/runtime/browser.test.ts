@@ -30,6 +30,7 @@ interface FlowResult {
   download: { isBlob: boolean; bytes: number; blobSize: number; contentType: string; url: string };
   video: { duration: number; width: number; height: number };
   fileDownload: { isKlingError: boolean; message: string };
+  jobs: { resumed: number; callback: number; said: string };
   createRequests?: number;
 }
 
@@ -76,7 +77,11 @@ async function bundlePage(project: string, name: string, entry: string): Promise
     bundle: true,
     platform: "browser",
     format: "esm",
-    outfile: path.join(dir, "app.js"),
+    // Split as an app's bundler does: the jobs' code, loaded with import() at the first action, is a chunk of its own
+    // that the page fetches when the flow first uses jobs.
+    splitting: true,
+    outdir: dir,
+    entryNames: "app",
     logLevel: "silent",
   });
   expect([...result.errors, ...result.warnings]).toEqual([]);
@@ -146,6 +151,13 @@ function checkFlow(result: FlowResult): void {
   // Saving to a file says what to use in a browser.
   expect(result.fileDownload.isKlingError).toBe(true);
   expect(result.fileDownload.message).toMatch(/downloadBlob\(\)/);
+  // The jobs' lazily loaded code ran: an empty store resumed, a callback that is not JSON refused.
+  expect(result.jobs).toEqual({ resumed: 0, callback: 400, said: "Callback body is not JSON" });
+}
+
+/** The page fetched a chunk besides app.js after the start: the lazily loaded code came over the network. */
+function lazyChunks(asked: string[]): string[] {
+  return asked.filter((p) => p.endsWith(".js") && !["/app.js", "/probe.js", "/mockServiceWorker.js"].includes(p));
 }
 
 const gate = requireRuntime(`Chromium at ${CHROMIUM_PATH}`, fs.existsSync(CHROMIUM_PATH));
@@ -173,6 +185,7 @@ describe.skipIf(gate.skip).concurrent(gate.title("the packed client in Chromium"
     try {
       expect(new URL(page.url).origin).not.toBe(new URL(mock.url).origin);
       await runPage(browser, `${page.url}/?api=${encodeURIComponent(mock.url)}`, "server", checkFlow);
+      expect(lazyChunks(page.asked).length).toBeGreaterThan(0);
       // One create reached the server: the valid one.
       const admin = (await (await fetch(`${mock.url}/__mock/tasks`)).json()) as { createRequests: number };
       expect(admin.createRequests).toBe(1);

@@ -129,4 +129,6 @@ async function check(runtime: Runtime, mock: MockServer): Promise<void> {
     isKlingError: true,
     status: 401,
   });
+  // The jobs' code, loaded by import() at the first action, ran: an empty store resumed, a bad callback refused.
+  expect(report.jobs).toEqual({ resumed: 0, callback: 400, said: "Callback body is not JSON" });
 }
