@@ -66,12 +66,8 @@ export {
   type JobState,
   type JobStore,
   Jobs,
-  type JobsOptions,
-  type JobWaitOptions,
   memoryJobStore,
-  type ResumeOptions,
   type ResumeSummary,
-  type SubmitOptions,
   UNFINISHED_JOB_STATES,
 } from "./jobs.js";
 // logger.ts
@@ -92,21 +88,8 @@ export { DEFAULT_WAIT_TIMEOUT_MS, MAX_POLL_INTERVAL_MS } from "./poll.js";
 export { backoffDelayMs, DEFAULT_MAX_RETRIES, MAX_RETRY_AFTER_MS } from "./retry.js";
 // rules.ts
 export { checkCreateRequest, type RuleViolation } from "./rules.js";
-// types.ts
-export type {
-  ClientOptions,
-  CreateAndWaitOptions,
-  CreatedTask,
-  CreateEditParams,
-  DownloadOptions,
-  DownloadResult,
-  RequestOptions,
-  Task,
-  TaskStatus,
-  VideoGenerationRequest,
-  WaitOptions,
-  WithResponse,
-} from "./types.js";
+// types.ts: the public types and only those (the wire types from generated/schema.ts and the options)
+export type * from "./types.js";
 // webhooks.ts
 export {
   type CallbackReading,

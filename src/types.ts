@@ -4,7 +4,7 @@
  */
 import type { components } from "../generated/schema.js";
 import type { TaskStatus as SpecTaskStatus, TaskDetail } from "../generated/spec-facts.js";
-import type { JobsOptions } from "./jobs.js";
+import type { Job, JobStore } from "./jobs.js";
 import type { Logger, LogLevel } from "./logger.js";
 
 /** A task as `GET /v1/tasks/{task_id}` returns it (and as a callback delivers it). */
@@ -128,4 +128,43 @@ export interface ClientOptions {
   retryUnsafe?: boolean;
   /** Durable jobs: where they are stored (`fileJobStore(dir)` survives restarts). @default an in-memory store */
   jobs?: JobsOptions;
+}
+
+/** Options of the client's `jobs`. */
+export interface JobsOptions {
+  /** Where jobs are kept. @default memoryJobStore() (use fileJobStore(dir) from `kling-o1-video-edit/node` to survive restarts) */
+  store?: JobStore;
+  /** The query parameter added to `callback_url` to name the job. @default {@link DEFAULT_JOB_REF_PARAM} */
+  refParam?: string;
+}
+
+/** Options of `jobs.submit`. */
+export interface SubmitOptions extends RequestOptions {
+  /**
+   * The job's id (letters, digits, `.`, `_`, `-`; at most 128). Submitting an id the store already holds returns that
+   * job and sends nothing: an idempotent enqueue. @default a random id
+   */
+  id?: string;
+  /** Where `resumeAll` downloads the result. */
+  destination?: string;
+  /** Your own data, stored with the job. */
+  metadata?: Record<string, string | number | boolean>;
+}
+
+/** Options of `job.wait`. */
+export type JobWaitOptions = Omit<WaitOptions, "maxRetries" | "headers">;
+
+/** Options of `jobs.resumeAll`. */
+export interface ResumeOptions {
+  /** Results of jobs without their own `destination` go here as `<task id>.mp4`; without it they are not downloaded. */
+  downloadDir?: string;
+  /** Each job's wait limit. @default {@link DEFAULT_WAIT_TIMEOUT_MS} */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** How many downloads run at once (every job is followed at once: a wait holds only a timer). @default 8 */
+  concurrency?: number;
+  /** Called as each job settles (or fails to). */
+  onJob?(job: Job, error?: unknown): void;
+  /** Download options (`allowInsecure` for the mock). */
+  download?: Omit<DownloadOptions, "signal" | "timeoutMs">;
 }

@@ -27,16 +27,22 @@ import {
   type JobCore,
   type JobSnapshot,
   type Jobs,
-  type JobWaitOptions,
-  type ResumeOptions,
   type ResumeSummary,
-  type SubmitOptions,
   UNFINISHED_JOB_STATES,
 } from "../jobs.js";
 import { createMayHaveBilled, endsWait, outcomeOf } from "../policy.js";
 import { nextPollDelayMs, type PollState } from "../poll.js";
 import { backoffDelayMs } from "../retry.js";
-import type { CreatedTask, CreateEditParams, DownloadResult, RequestOptions, Task } from "../types.js";
+import type {
+  CreatedTask,
+  CreateEditParams,
+  DownloadResult,
+  JobWaitOptions,
+  RequestOptions,
+  ResumeOptions,
+  SubmitOptions,
+  Task,
+} from "../types.js";
 import { checkWaitOptions } from "../wait.js";
 import { type ConfirmTask, handleCallback as handleTaskCallback, MemoryCallbackStore } from "../webhooks.js";
 import { CallScope, sleep } from "./scope.js";
