@@ -7,23 +7,17 @@
  * Exit codes: 0 no drift that fails the run, 1 drift at or above --fail-on, 2 the check could not run.
  */
 import { join, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { readRecordings, recordingProblems } from "../verify/recordings.js";
+import { finishReport, parseCommandArgs, reportFailure } from "./command.js";
 import {
-  acceptedMarkdown,
-  applyAcceptances,
   code,
   commonOptions,
   DriftInputError,
-  EXIT_ERROR,
   exitCodeFor,
   type FailOn,
   findingsMarkdown,
   type Io,
-  loadAcceptances,
-  summarize,
   summaryLine,
-  writeReports,
 } from "./findings.js";
 import { analyzeRecordings, DEFAULT_TARGET, type LiveDriftReport, type Recording } from "./live.js";
 import { loadSpec } from "./load.js";
@@ -90,19 +84,9 @@ export function liveDriftUsage(name: string): string {
 export async function runLiveDrift(argv: string[], context: LiveDriftContext): Promise<number> {
   const { io, name } = context;
   try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        recordings: { type: "string" },
-        target: { type: "string", default: DEFAULT_TARGET },
-        format: { type: "string" },
-        "fail-on": { type: "string" },
-        out: { type: "string" },
-        accept: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
+    const { values, positionals } = parseCommandArgs(argv, {
+      recordings: { type: "string" },
+      target: { type: "string", default: DEFAULT_TARGET },
     });
     if (values.help) {
       io.stdout(liveDriftUsage(name));
@@ -131,33 +115,16 @@ export async function runLiveDrift(argv: string[], context: LiveDriftContext): P
         specSource: relative(process.cwd(), context.specFile),
       },
     );
-    const { open, accepted, stale } = applyAcceptances(
-      report.findings,
-      options.accept ? await loadAcceptances(options.accept) : [],
-    );
-    report.findings = open;
-    report.summary = summarize(open);
-    const exitCode = report.recordings.used === 0 ? 0 : exitCodeFor(report.findings, options.failOn);
-    const markdown = `${renderLiveMarkdown(report, options.failOn, exitCode, name)}${acceptedMarkdown(options.accept, accepted, stale)}`;
-    const json = {
-      ...report,
-      ...(options.accept ? { accepted, staleAcceptances: stale } : {}),
-      failOn: options.failOn,
-      exitCode,
-    };
-    if (options.out) {
-      const written = await writeReports(options.out, "drift-live", markdown, json);
-      io.stderr(`${name}: wrote ${written.join(", ")}`);
-    }
-    if (report.recordings.used === 0 && options.format === "md") io.stdout(noRecordingsLine(report, name));
-    else io.stdout(options.format === "json" ? JSON.stringify(json, null, 2) : markdown);
-    return exitCode;
+    return await finishReport(report, {
+      name,
+      io,
+      options,
+      file: "drift-live",
+      markdown: (r, exitCode) => renderLiveMarkdown(r, options.failOn, exitCode, name),
+      exitCode: (r) => (r.recordings.used === 0 ? 0 : exitCodeFor(r.findings, options.failOn)),
+      stdoutMarkdown: (markdown) => (report.recordings.used === 0 ? noRecordingsLine(report, name) : markdown),
+    });
   } catch (error) {
-    io.stderr(`${name}: ${error instanceof Error ? error.message : String(error)}`);
-    const known =
-      error instanceof DriftInputError ||
-      String((error as { code?: unknown })?.code ?? "").startsWith("ERR_PARSE_ARGS");
-    if (!known) io.stderr(String((error as Error)?.stack));
-    return EXIT_ERROR;
+    return reportFailure(name, io, error);
   }
 }
