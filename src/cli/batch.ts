@@ -205,6 +205,13 @@ class BatchRunner {
   #settled(item: ManifestItem, job: Job): ItemOutcome | null {
     const snap = job.toJSON();
     const base = { line: item.line, key: item.key, skipped: true, ...(job.taskId ? { id: job.taskId } : {}) };
+    const failed = (stage: FailureStage, fallback: string, exitCode: number): ItemOutcome => ({
+      ...base,
+      status: "failed",
+      stage,
+      reason: snap.error?.message ?? fallback,
+      exitCode,
+    });
     switch (job.state) {
       case "downloaded":
         return {
@@ -213,21 +220,9 @@ class BatchRunner {
           ...(snap.download ? { path: snap.download.path, bytes: snap.download.bytes } : {}),
         };
       case "failed":
-        return {
-          ...base,
-          status: "failed",
-          stage: "task",
-          reason: snap.error?.message ?? "task failed",
-          exitCode: EXIT.taskFailed,
-        };
+        return failed("task", "task failed", EXIT.taskFailed);
       case "expired":
-        return {
-          ...base,
-          status: "failed",
-          stage: "download",
-          reason: snap.error?.message ?? "the result link expired",
-          exitCode: EXIT.refused,
-        };
+        return failed("download", "the result link expired", EXIT.refused);
       case "unknown":
         if (this.#o.resubmitUnknown) return null;
         return {
