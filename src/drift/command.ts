@@ -2,7 +2,6 @@
  * What `drift spec` and `drift live` do alike once their report is built: set the accepted findings apart
  * (`--accept`), pick the exit code, write `--out`, print; and how either reports a failure to run (exit 2).
  */
-import { type ParseArgsConfig, parseArgs } from "node:util";
 import {
   acceptedMarkdown,
   applyAcceptances,
@@ -26,12 +25,6 @@ export const COMMON_ARGS = {
   accept: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
-
-/** Parses a command's arguments: positionals allowed, unknown options refused, {@link COMMON_ARGS} plus `options`. */
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T) {
-  const config = { args: argv, allowPositionals: true, strict: true, options: { ...COMMON_ARGS, ...options } } as const;
-  return parseArgs<typeof config>(config);
-}
 
 /** The part of a drift report the shared tail reads and rewrites. */
 interface DriftReport {

@@ -7,8 +7,9 @@
  * Exit codes: 0 no drift that fails the run, 1 drift at or above --fail-on, 2 the check could not run.
  */
 import { join, relative, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { readRecordings, recordingProblems } from "../verify/recordings.js";
-import { finishReport, parseCommandArgs, reportFailure } from "./command.js";
+import { COMMON_ARGS, finishReport, reportFailure } from "./command.js";
 import {
   code,
   commonOptions,
@@ -84,9 +85,11 @@ export function liveDriftUsage(name: string): string {
 export async function runLiveDrift(argv: string[], context: LiveDriftContext): Promise<number> {
   const { io, name } = context;
   try {
-    const { values, positionals } = parseCommandArgs(argv, {
-      recordings: { type: "string" },
-      target: { type: "string", default: DEFAULT_TARGET },
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: { ...COMMON_ARGS, recordings: { type: "string" }, target: { type: "string", default: DEFAULT_TARGET } },
     });
     if (values.help) {
       io.stdout(liveDriftUsage(name));

@@ -6,7 +6,8 @@
  * Exit codes: 0 no drift that fails the run, 1 drift at or above --fail-on, 2 the check could not run.
  */
 import { relative, resolve } from "node:path";
-import { finishReport, parseCommandArgs, reportFailure } from "./command.js";
+import { parseArgs } from "node:util";
+import { COMMON_ARGS, finishReport, reportFailure } from "./command.js";
 import {
   code,
   commonOptions,
@@ -72,10 +73,16 @@ export function specDriftUsage(name: string, apply: boolean): string {
 export async function runSpecDrift(argv: string[], context: SpecDriftContext): Promise<number> {
   const { io, name } = context;
   try {
-    const { values, positionals } = parseCommandArgs(argv, {
-      complete: { type: "boolean", default: false },
-      pinned: { type: "string" },
-      ...(context.apply ? { apply: { type: "boolean", default: false } } : {}),
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        ...COMMON_ARGS,
+        complete: { type: "boolean", default: false },
+        pinned: { type: "string" },
+        ...(context.apply ? { apply: { type: "boolean", default: false } } : {}),
+      },
     });
     if (values.help) {
       io.stdout(specDriftUsage(name, context.apply !== undefined));
