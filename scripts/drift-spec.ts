@@ -22,10 +22,11 @@
  */
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { registerInputError } from "../src/drift/command.js";
 import type { Io } from "../src/drift/findings.js";
 import { processIo } from "../src/drift/findings.js";
 import type { LoadOptions } from "../src/drift/load.js";
-import { registerInputError, runSpecDrift } from "../src/drift/spec-command.js";
+import { runSpecDrift } from "../src/drift/spec-command.js";
 import { ApplyError, applyPlan, planApply } from "./drift/apply.js";
 import { ROOT, SPEC_FILE, SPEC_PATH } from "./paths.js";
 

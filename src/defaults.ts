@@ -1,5 +1,5 @@
 /**
- * Every default of the client, jobs and waits, in one place. Options document their default as
+ * Every default of the client, jobs, waits, downloads and webhooks, in one place. Options document their default as
  * `@default {@link NAME}` pointing here, so a number is written once. Spec facts (the default model, statuses, the
  * task id prefix) are not here: they come from generated/.
  */
@@ -48,3 +48,25 @@ export const RESULT_EXPIRY_WARNING_MS = 60 * 60_000;
 export const DEFAULT_JOB_REF_PARAM = "kling_job";
 /** The version written in `job.toJSON()`; `restore` refuses other versions. */
 export const JOB_FORMAT_VERSION = 1;
+
+/** The largest callback body accepted (a task is well under 10 KiB), in bytes (256 KiB). */
+export const DEFAULT_MAX_CALLBACK_BYTES = 256 * 1024;
+/**
+ * How long a callback's body may take to arrive, from the call, in ms: a sender trickling bytes would otherwise hold
+ * the connection (Node's own limit is 300 s). The API's whole delivery times out after 10 s.
+ */
+export const DEFAULT_CALLBACK_BODY_TIMEOUT_MS = 10_000;
+/**
+ * How long a callback's confirmation (`GET /v1/tasks/{id}`) is reused for callbacks about the same task id, in ms:
+ * forged callbacks cost at most one GET per task per window. Short, so the API's own retries (1, 2 and 4 s apart) are
+ * confirmed afresh.
+ */
+export const DEFAULT_CONFIRM_WINDOW_MS = 3_000;
+/** How many delivered callbacks the in-memory callback store remembers. */
+export const DEFAULT_CALLBACK_STORE_SIZE = 10_000;
+/** How long a callback's `verify: "fetch"` confirmation may take, in ms: the API gives up on a callback after 10 s. */
+export const VERIFY_TIMEOUT_MS = 8_000;
+/** Callback confirmations remembered at most (per confirm function); the oldest go first. */
+export const MAX_CONFIRMATIONS = 1000;
+/** A callback's `jobRef` longer than this many characters is ignored. */
+export const MAX_JOB_REF_LENGTH = 256;

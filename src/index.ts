@@ -59,6 +59,8 @@ export {
 } from "./errors.js";
 // internal/redact.ts
 export { createScrubber, type Scrubber } from "./internal/redact.js";
+// internal/scope.ts
+export { sleep } from "./internal/scope.js";
 // jobs.ts
 export {
   Job,

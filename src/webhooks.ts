@@ -13,38 +13,33 @@
 import { CREATE_VIDEO_GENERATION_TASK_FINISHED_CALLBACK, TASK_STATUS_VALUES } from "../generated/spec-facts.js";
 import { validateTaskDetail } from "../generated/validators/TaskDetail.js";
 import type { KlingClient } from "./client.js";
-import { DEFAULT_JOB_REF_PARAM } from "./defaults.js";
+import {
+  DEFAULT_CALLBACK_BODY_TIMEOUT_MS,
+  DEFAULT_CALLBACK_STORE_SIZE,
+  DEFAULT_CONFIRM_WINDOW_MS,
+  DEFAULT_JOB_REF_PARAM,
+  DEFAULT_MAX_CALLBACK_BYTES,
+  MAX_CONFIRMATIONS,
+  MAX_JOB_REF_LENGTH,
+  VERIFY_TIMEOUT_MS,
+} from "./defaults.js";
 import { APIError, ContractViolationError, NotFoundError, PermissionDeniedError } from "./errors.js";
 import { formatIssues } from "./internal/issues.js";
 import type { Logger } from "./logger.js";
 import type { Task } from "./types.js";
 
-/** The largest callback body accepted (a task is well under 10 KiB). @default 262144 (256 KiB) */
-export const DEFAULT_MAX_CALLBACK_BYTES = 256 * 1024;
-/** How long `verify: "fetch"` may take: the API gives up on a callback after 10 s. */
-const VERIFY_TIMEOUT_MS = 8_000;
-/**
- * How long the body may take to arrive, from the call: a sender trickling bytes would otherwise hold the connection
- * (Node's own limit is 300 s). The API's whole delivery times out after 10 s. @default 10000
- */
-export const DEFAULT_CALLBACK_BODY_TIMEOUT_MS = 10_000;
-/**
- * How long a confirmation (`GET /v1/tasks/{id}`) is reused for callbacks about the same task id: forged callbacks
- * cost at most one GET per task per window. Short, so the API's own retries (1, 2 and 4 s apart) are confirmed
- * afresh. @default 3000
- */
-export const DEFAULT_CONFIRM_WINDOW_MS = 3_000;
+// The webhook defaults live in defaults.ts; exported from here too, where they have always been.
+export {
+  DEFAULT_CALLBACK_BODY_TIMEOUT_MS,
+  DEFAULT_CALLBACK_STORE_SIZE,
+  DEFAULT_CONFIRM_WINDOW_MS,
+  DEFAULT_MAX_CALLBACK_BYTES,
+} from "./defaults.js";
 /** The query parameter {@link readCallback} reads `jobRef` from: `https://you.example/hook?kling_job=...`. */
 export const DEFAULT_JOB_PARAM = DEFAULT_JOB_REF_PARAM;
 /** The statuses the API sends callbacks for (the spec's `taskFinished`: completed or failed). */
 const FINISHED: readonly string[] = TASK_STATUS_VALUES.filter((s) => s === "completed" || s === "failed");
 const CALLBACK_SCHEMA = CREATE_VIDEO_GENERATION_TASK_FINISHED_CALLBACK.bodySchema;
-/** Confirmations remembered at most (per confirm function); the oldest go first. */
-const MAX_CONFIRMATIONS = 1000;
-/** A `jobRef` longer than this is ignored. */
-const MAX_JOB_REF_LENGTH = 256;
-/** How many delivered callbacks the in-memory store remembers. @default 10000 */
-export const DEFAULT_CALLBACK_STORE_SIZE = 10_000;
 
 /** Remembers which callbacks were handled, so the API's retries are reported once. */
 export interface CallbackStore {
@@ -61,7 +56,7 @@ export interface CallbackStore {
 export class MemoryCallbackStore implements CallbackStore {
   readonly #keys = new Set<string>();
   readonly #max: number;
-  /** @param maxEntries how many keys to remember. @default 10000 */
+  /** @param maxEntries how many keys to remember. @default {@link DEFAULT_CALLBACK_STORE_SIZE} */
   constructor(maxEntries = DEFAULT_CALLBACK_STORE_SIZE) {
     this.#max = Math.max(1, maxEntries);
   }
@@ -131,9 +126,9 @@ export type ConfirmTask = (taskId: string, signal: AbortSignal) => Promise<Task>
 
 /** Options of {@link readCallback}. */
 export interface ReadCallbackOptions {
-  /** The largest body accepted; larger ones get 413. @default 262144 */
+  /** The largest body accepted; larger ones get 413. @default {@link DEFAULT_MAX_CALLBACK_BYTES} */
   maxBodyBytes?: number;
-  /** How long the body may take to arrive, in ms; slower ones get 408. @default 10000 */
+  /** How long the body may take to arrive, in ms; slower ones get 408. @default {@link DEFAULT_CALLBACK_BODY_TIMEOUT_MS} */
   bodyTimeoutMs?: number;
   /**
    * Confirms the task with the API: only `completed` and `failed` callbacks are accepted, and only when the API
@@ -141,7 +136,7 @@ export interface ReadCallbackOptions {
    * same function on every call. @default none (the body is trusted)
    */
   confirm?: ConfirmTask;
-  /** How long a confirmation is reused for the same task id, in ms. @default 3000 */
+  /** How long a confirmation is reused for the same task id, in ms. @default {@link DEFAULT_CONFIRM_WINDOW_MS} */
   confirmWindowMs?: number;
   /** The query parameter of the request URL returned as `jobRef`. @default "kling_job" */
   jobParam?: string;
@@ -170,7 +165,7 @@ export interface CallbackReading {
 export interface HandleCallbackOptions extends Omit<ReadCallbackOptions, "confirm" | "jobParam"> {
   /** Your code: called once per task id and status. Throw to answer 500, so the API retries. */
   onTask(task: Task): void | Promise<void>;
-  /** Where handled callbacks are remembered. @default a shared MemoryCallbackStore of 10000 keys */
+  /** Where handled callbacks are remembered. @default a shared MemoryCallbackStore of {@link DEFAULT_CALLBACK_STORE_SIZE} keys */
   store?: CallbackStore;
   /**
    * `"fetch"`: accept only finished tasks confirmed with `GET /v1/tasks/{id}` (needs `client` or `confirm`) and

@@ -32,17 +32,26 @@ function isRecord(value: unknown): value is Body {
 /** A deviation that edits the JSON body at one point (only where `when` holds). */
 function edit(
   point: DriftPoint,
-  change: (body: Body, reply: Reply) => void,
+  change: ((body: Body, reply: Reply) => void) | Body,
   when?: (body: Body) => boolean,
 ): Deviation {
   return {
     reply: (at, reply) => {
       if (at !== point || !isRecord(reply.body) || (when && !when(reply.body))) return reply;
       const body = structuredClone(reply.body);
-      change(body, reply);
+      if (typeof change === "function") change(body, reply);
+      else patch(body, change);
       return { ...reply, body };
     },
   };
+}
+
+/** Sets a copy of each of `fields` over `body`; a field set to `undefined` is removed. */
+function patch(body: Body, fields: Body): void {
+  for (const [field, value] of Object.entries(fields)) {
+    if (value === undefined) delete body[field];
+    else body[field] = structuredClone(value);
+  }
 }
 
 /** A deviation that replaces a whole reply at one point (only where `when` holds). */
@@ -74,44 +83,28 @@ export const DRIFT_CASES: readonly DriftCase[] = [
     description: "a running task reports status `queued`, which TaskStatus does not list",
     rule: "schema:enum",
     check: "body-schema",
-    deviation: edit(
-      "task",
-      (b) => {
-        b.status = "queued";
-      },
-      isStatus("pending"),
-    ),
+    deviation: edit("task", { status: "queued" }, isStatus("pending")),
   },
   {
     name: "missing-promised-field",
     description: "the task query leaves out `id`, which TaskDetail requires",
     rule: "schema:required",
     check: "body-schema",
-    deviation: edit("task", (b) => {
-      delete b.id;
-    }),
+    deviation: edit("task", { id: undefined }),
   },
   {
     name: "new-object-value",
     description: "`object` is `video.task`, not one of the documented task types",
     rule: "schema:enum",
     check: "body-schema",
-    deviation: edit("create", (b) => {
-      b.object = "video.task";
-    }),
+    deviation: edit("create", { object: "video.task" }),
   },
   {
     name: "progress-out-of-range",
     description: "progress 150",
     rule: "schema:maximum",
     check: "body-schema",
-    deviation: edit(
-      "task",
-      (b) => {
-        b.progress = 150;
-      },
-      isStatus("completed"),
-    ),
+    deviation: edit("task", { progress: 150 }, isStatus("completed")),
   },
   {
     name: "negative-credits",
@@ -127,104 +120,56 @@ export const DRIFT_CASES: readonly DriftCase[] = [
     description: "a completed task has no `results`",
     rule: "result:missing",
     check: "result-url",
-    deviation: edit(
-      "task",
-      (b) => {
-        delete b.results;
-      },
-      isStatus("completed"),
-    ),
+    deviation: edit("task", { results: undefined }, isStatus("completed")),
   },
   {
     name: "completed-with-empty-results",
     description: "a completed task has `results: []`",
     rule: "result:missing",
     check: "result-url",
-    deviation: edit(
-      "task",
-      (b) => {
-        b.results = [];
-      },
-      isStatus("completed"),
-    ),
+    deviation: edit("task", { results: [] }, isStatus("completed")),
   },
   {
     name: "result-not-a-uri",
     description: "a result is not a URI",
     rule: "schema:format",
     check: "body-schema",
-    deviation: edit(
-      "task",
-      (b) => {
-        b.results = ["results/video.mp4 (relative)"];
-      },
-      isStatus("completed"),
-    ),
+    deviation: edit("task", { results: ["results/video.mp4 (relative)"] }, isStatus("completed")),
   },
   {
     name: "failed-without-error",
     description: "a failed task carries no `error`",
     rule: "lifecycle:failure-reason",
     check: "failure-reason",
-    deviation: edit(
-      "task",
-      (b) => {
-        delete b.error;
-      },
-      isStatus("failed"),
-    ),
+    deviation: edit("task", { error: undefined }, isStatus("failed")),
   },
   {
     name: "failure-code-integer",
     description: "a failed task's error.code is an integer, the spec says a string business code",
     rule: "schema:type",
     check: "body-schema",
-    deviation: edit(
-      "task",
-      (b) => {
-        b.error = { code: 500, message: "internal" };
-      },
-      isStatus("failed"),
-    ),
+    deviation: edit("task", { error: { code: 500, message: "internal" } }, isStatus("failed")),
   },
   {
     name: "failure-reason-blank",
     description: "a failed task's error.message is empty",
     rule: "lifecycle:failure-reason",
     check: "failure-reason",
-    deviation: edit(
-      "task",
-      (b) => {
-        b.error = { code: "video_download_failed", message: "" };
-      },
-      isStatus("failed"),
-    ),
+    deviation: edit("task", { error: { code: "video_download_failed", message: "" } }, isStatus("failed")),
   },
   {
     name: "progress-goes-backwards",
     description: "progress drops from 30 to 10 while processing",
     rule: "lifecycle:progress",
     check: "progress-monotonic",
-    deviation: edit(
-      "task",
-      (b) => {
-        b.progress = 10;
-      },
-      (b) => b.progress === 60,
-    ),
+    deviation: edit("task", { progress: 10 }, (b) => b.progress === 60),
   },
   {
     name: "status-goes-backwards",
     description: "a processing task reports pending again",
     rule: "lifecycle:transition",
     check: "status-order",
-    deviation: edit(
-      "task",
-      (b) => {
-        b.status = "pending";
-      },
-      (b) => b.progress === 60,
-    ),
+    deviation: edit("task", { status: "pending" }, (b) => b.progress === 60),
   },
   {
     name: "terminal-state-changes",
@@ -245,18 +190,14 @@ export const DRIFT_CASES: readonly DriftCase[] = [
     description: "the task query answers with another task's id",
     rule: "lifecycle:id",
     check: "task-visible",
-    deviation: edit("task", (b) => {
-      b.id = "task-unified-1757169743-someoneelse";
-    }),
+    deviation: edit("task", { id: "task-unified-1757169743-someoneelse" }),
   },
   {
     name: "created-task-unknown",
     description: "the id the create response returned is unknown to the task query",
     rule: "lifecycle:lost",
     check: "task-visible",
-    deviation: edit("create", (b) => {
-      b.id = "task-unified-1757169743-neverstored";
-    }),
+    deviation: edit("create", { id: "task-unified-1757169743-neverstored" }),
   },
   {
     name: "never-finishes",
@@ -406,9 +347,7 @@ export const DRIFT_CASES: readonly DriftCase[] = [
     description: "the callback's status is `done`",
     rule: "callback:schema:enum",
     check: "callback-schema",
-    deviation: edit("callback", (b) => {
-      b.status = "done";
-    }),
+    deviation: edit("callback", { status: "done" }),
   },
   {
     name: "callback-disagrees-with-query",
@@ -465,13 +404,7 @@ export const DRIFT_CASES: readonly DriftCase[] = [
     description: "a processing task already lists a result URL",
     rule: "result:early",
     check: "result-url",
-    deviation: edit(
-      "task",
-      (b) => {
-        b.results = ["https://cdn.example.com/early.mp4"];
-      },
-      isStatus("processing"),
-    ),
+    deviation: edit("task", { results: ["https://cdn.example.com/early.mp4"] }, isStatus("processing")),
   },
   {
     name: "connection-reset",

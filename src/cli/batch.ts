@@ -15,7 +15,6 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { SingleBar } from "cli-progress";
 import {
   APIError,
   APITimeoutError,
@@ -36,7 +35,7 @@ import { EXIT, exitCodeFor } from "./exit-codes.js";
 import type { BackoffGate } from "./gate.js";
 import type { JournalStore } from "./journal.js";
 import type { ManifestItem } from "./manifest.js";
-import { describeTask, formatBytes, formatDuration, type Output } from "./output.js";
+import { type BatchBars, describeTask, formatBytes, formatDuration, type Output } from "./output.js";
 import { errorOneLine } from "./report.js";
 
 /** How many times in a row an item's create may be refused for now (429, 503, connection refused) before it is given up. */
@@ -134,8 +133,7 @@ class BatchRunner {
   readonly #o: BatchRunOptions;
   readonly #outcomes = new Map<string, ItemOutcome>();
   #halted: string | null = null;
-  #total: SingleBar | null = null;
-  readonly #rows = new Map<string, SingleBar>();
+  #bars: BatchBars | null = null;
 
   constructor(options: BatchRunOptions) {
     this.#o = options;
@@ -207,6 +205,13 @@ class BatchRunner {
   #settled(item: ManifestItem, job: Job): ItemOutcome | null {
     const snap = job.toJSON();
     const base = { line: item.line, key: item.key, skipped: true, ...(job.taskId ? { id: job.taskId } : {}) };
+    const failed = (stage: FailureStage, fallback: string, exitCode: number): ItemOutcome => ({
+      ...base,
+      status: "failed",
+      stage,
+      reason: snap.error?.message ?? fallback,
+      exitCode,
+    });
     switch (job.state) {
       case "downloaded":
         return {
@@ -215,21 +220,9 @@ class BatchRunner {
           ...(snap.download ? { path: snap.download.path, bytes: snap.download.bytes } : {}),
         };
       case "failed":
-        return {
-          ...base,
-          status: "failed",
-          stage: "task",
-          reason: snap.error?.message ?? "task failed",
-          exitCode: EXIT.taskFailed,
-        };
+        return failed("task", "task failed", EXIT.taskFailed);
       case "expired":
-        return {
-          ...base,
-          status: "failed",
-          stage: "download",
-          reason: snap.error?.message ?? "the result link expired",
-          exitCode: EXIT.refused,
-        };
+        return failed("download", "the result link expired", EXIT.refused);
       case "unknown":
         if (this.#o.resubmitUnknown) return null;
         return {
@@ -464,11 +457,7 @@ class BatchRunner {
 
   #finish(item: ManifestItem, outcome: ItemOutcome): void {
     this.#outcomes.set(item.key, outcome);
-    const bar = this.#rows.get(item.key);
-    if (bar) {
-      this.#o.output.multiBar().remove(bar);
-      this.#rows.delete(item.key);
-    }
+    this.#bars?.remove(item.key);
     const text =
       outcome.status === "done"
         ? `${outcome.skipped ? "already saved" : "saved"} ${outcome.path} (${formatBytes(outcome.bytes ?? 0)})`
@@ -493,10 +482,7 @@ class BatchRunner {
   }
 
   #startBars(total: number): void {
-    if (!this.#o.output.drawsBars) return;
-    this.#total = this.#o.output.multiBar().create(total, 0, this.#counts(), {
-      format: "batch      [{bar}] {value}/{total} finished | {done} done, {failed} failed, {unknown} unknown",
-    });
+    this.#bars = this.#o.output.batchBars(total, this.#counts());
     this.#tick();
   }
 
@@ -505,21 +491,11 @@ class BatchRunner {
   }
 
   #tick(): void {
-    this.#total?.update(this.#outcomes.size, this.#counts());
+    this.#bars?.total(this.#outcomes.size, this.#counts());
   }
 
   #row(item: ManifestItem, status: string, percent: number): void {
-    if (!this.#total) return;
-    const payload = { line: String(item.line).padStart(4), status: status.padEnd(10) };
-    const bar = this.#rows.get(item.key);
-    if (bar) bar.update(percent, payload);
-    else
-      this.#rows.set(
-        item.key,
-        this.#o.output
-          .multiBar()
-          .create(100, percent, payload, { format: "line {line}  {status} [{bar}] {percentage}%" }),
-      );
+    this.#bars?.row(item.key, item.line, status, percent);
   }
 
   #summary(items: ManifestItem[]): BatchSummary {

@@ -1,35 +1,34 @@
 /**
- * The actions of `edit`, `status`, `wait`, `download` and `batch`. Each returns its exit code; errors propagate to
- * main.ts, which prints them and maps them to a code (exit-codes.ts).
+ * The single-task commands: `edit`, `status`, `wait` and `download`. Each returns its exit code, or throws
+ * {@link ReportedExit} once it has reported how the task ended; other errors propagate to main.ts, which prints them
+ * (report.ts) and maps them to a code (exit-codes.ts). `batch` is batch-command.ts.
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import {
-  APIError,
   APITimeoutError,
   APIUserAbortError,
   type CreatedTask,
   type Job,
-  type JobStore,
   RESULT_TTL_MS,
   RequestValidationError,
   SubmitOutcomeUnknownError,
   type Task,
   TaskFailedError,
 } from "../index.js";
-import { type BatchSummary, DEFAULT_ITEM_WAIT_MS, runBatch } from "./batch.js";
-import { EXIT, exitCodeFor, InterruptedError, UsageError } from "./exit-codes.js";
-import { BackoffGate } from "./gate.js";
+import { EXIT, exitCodeFor, InterruptedError, ReportedExit, UsageError } from "./exit-codes.js";
 import { isJobFileArgument, jobFileStore, readJobFile } from "./job-file.js";
-import { JournalStore } from "./journal.js";
-import { checkEditParams, type EditParams, readManifest } from "./manifest.js";
+import { checkEditParams, type EditParams } from "./manifest.js";
 import { describeTask, formatBytes, formatDuration, type Output, type TaskDetail } from "./output.js";
 import { errorJson, errorLines } from "./report.js";
-import { type GlobalOptions, Session, shellQuote } from "./session.js";
-
-/** Polling the in-process mock costs nothing, so poll it often for a smooth progress bar. */
-const MOCK_POLL_INTERVAL_MS = 500;
+import {
+  type GlobalOptions,
+  MOCK_POLL_INTERVAL_MS,
+  type Session,
+  type SessionContext,
+  withSession,
+} from "./session.js";
 
 /** The `edit` command's options, as commander parses them. */
 export interface EditOptions {
@@ -56,35 +55,6 @@ export function editParams(opts: EditOptions): EditParams {
 /** The last line of a single-task command's `--json` output: the task, the exit code, and what else is known. */
 function finalTask(output: Output, task: TaskDetail, exitCode: number, extra: Record<string, unknown> = {}): void {
   output.event("task", { task, exitCode, ...extra });
-}
-
-/** Thrown by a command after it has already reported a task's end (JSON `task` event, human message). */
-export class ReportedExit extends Error {
-  constructor(readonly exitCode: number) {
-    super(`exit ${exitCode}`);
-  }
-}
-
-/** The parts of a command's context the actions share. */
-interface Ctx {
-  session: Session;
-  output: Output;
-}
-
-async function withSession<T>(
-  globals: GlobalOptions,
-  output: Output,
-  fn: (ctx: Ctx) => Promise<T>,
-  options: { jobs?: JobStore; gate?: BackoffGate } = {},
-): Promise<T> {
-  const session = await Session.open(globals, output, options);
-  session.interrupts.onFirst = () => output.stopBars();
-  try {
-    return await fn({ session, output });
-  } finally {
-    output.stopBars();
-    await session.close();
-  }
 }
 
 /** `kling-edit edit`. */
@@ -180,7 +150,7 @@ function reportUnknownJob(output: Output, job: Job, file: string): never {
 }
 
 /** `wait` of a job file: the job's own wait (its file records every step), then its download with `out`. */
-async function waitForJob(ctx: Ctx, file: string, out: string | undefined, timeoutMs: number | undefined) {
+async function waitForJob(ctx: SessionContext, file: string, out: string | undefined, timeoutMs: number | undefined) {
   const { session, output } = ctx;
   const job = await jobOf(session, file);
   if (job.state === "unknown") reportUnknownJob(output, job, file);
@@ -249,7 +219,7 @@ async function waitForJob(ctx: Ctx, file: string, out: string | undefined, timeo
  * until a poll answers: the id may not exist at all.
  */
 async function waitAndSave(
-  ctx: Ctx,
+  ctx: SessionContext,
   start: TaskDetail,
   out: string | undefined,
   timeoutMs?: number,
@@ -332,7 +302,12 @@ async function waitAndSave(
 }
 
 /** Downloads a completed task's result to `out` (through its job, for a job file). */
-async function save(ctx: Ctx, task: TaskDetail, out: string, from?: { job: Job; file: string }): Promise<number> {
+async function save(
+  ctx: SessionContext,
+  task: TaskDetail,
+  out: string,
+  from?: { job: Job; file: string },
+): Promise<number> {
   const { session, output } = ctx;
   const url = task.results?.[0];
   const destination = path.resolve(out);
@@ -558,140 +533,4 @@ export function checkDestination(out: string, flag = "--out"): void {
     throw new UsageError(`${flag} ${out}: cannot create files in ${dir} (${code}); nothing was sent`);
   }
   fs.rmSync(probe, { force: true });
-}
-
-/** The `batch` command's options. */
-export interface BatchOptions {
-  out: string;
-  concurrency: number;
-  journal?: string;
-  resubmitUnknown?: boolean;
-  /** Each item's wait limit, in seconds. @default {@link DEFAULT_ITEM_WAIT_MS} / 1000 */
-  waitTimeout?: number;
-}
-
-/** The journal's default place: inside the output folder, so the same command line finds it again. */
-export const DEFAULT_JOURNAL_NAME = "kling-edit-journal.ndjson";
-
-/** `kling-edit batch`. */
-export async function batchCommand(
-  manifestPath: string,
-  opts: BatchOptions,
-  globals: GlobalOptions,
-  output: Output,
-): Promise<number> {
-  const outDir = path.resolve(opts.out);
-  if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) {
-    throw new UsageError(`--out ${opts.out} is a file: give a folder for the results`);
-  }
-  const items = readManifest(manifestPath, outDir, "submitted");
-  fs.mkdirSync(outDir, { recursive: true });
-  const journalPath = path.resolve(opts.journal ?? path.join(outDir, DEFAULT_JOURNAL_NAME));
-  const journal = JournalStore.open(journalPath, { scrub: (t) => output.scrubText(t) });
-  const gate = new BackoffGate();
-  try {
-    return await withSession(
-      globals,
-      output,
-      async ({ session }) => {
-        const { client, interrupts } = session;
-        output.note(
-          `Batch: ${items.length} item${items.length === 1 ? "" : "s"}, up to ${opts.concurrency} at a time; journal ${journal.file}`,
-        );
-        const summary = await runBatch({
-          items,
-          journal,
-          client,
-          outDir,
-          concurrency: opts.concurrency,
-          resubmitUnknown: opts.resubmitUnknown === true,
-          output,
-          stop: interrupts.stop.signal,
-          kill: interrupts.kill.signal,
-          gate,
-          allowInsecure: (url) => session.allowInsecure(url),
-          itemTimeoutMs: opts.waitTimeout === undefined ? DEFAULT_ITEM_WAIT_MS : opts.waitTimeout * 1000,
-          ...(session.mock ? { pollIntervalMs: MOCK_POLL_INTERVAL_MS } : {}),
-        });
-        const exitCode = interrupts.interrupted ? EXIT.interrupted : summary.exitCode;
-        reportSummary(output, summary, exitCode, journal.file, interrupts.interrupted ? resumeBatchCommand() : null);
-        return exitCode;
-      },
-      { jobs: journal, gate },
-    );
-  } finally {
-    journal.close();
-  }
-}
-
-/** The command line that was run, to re-run it, without `--api-key` (put it in KLING_API_KEY instead). */
-function resumeBatchCommand(): string {
-  const args: string[] = [];
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    if (arg === "--api-key") i++;
-    else if (!arg.startsWith("--api-key=")) args.push(arg);
-  }
-  return ["kling-edit", ...args].map(shellQuote).join(" ");
-}
-
-function reportSummary(
-  output: Output,
-  s: BatchSummary,
-  exitCode: number,
-  journal: string,
-  resume: string | null,
-): void {
-  output.stopBars();
-  const strip = ({ key: _key, ...rest }: { key: string }) => rest;
-  output.event("summary", {
-    total: s.total,
-    done: s.done.map(strip),
-    failed: s.failed.map(strip),
-    unknown: s.unknown.map(strip),
-    notStarted: s.notStarted.map(strip),
-    interrupted: s.interrupted.map(strip),
-    journal,
-    exitCode,
-    ...(resume ? { resume } : {}),
-  });
-  const head =
-    `Batch: ${s.done.length} of ${s.total} done, ${s.failed.length} failed, ${s.unknown.length} unknown` +
-    (s.notStarted.length ? `, ${s.notStarted.length} not started` : "") +
-    (s.interrupted.length ? `, ${s.interrupted.length} interrupted` : "");
-  const lines = [head];
-  const id = (o: { id?: string }) => (o.id ? ` (${o.id})` : "");
-  if (s.failed.length) {
-    lines.push("Failed:");
-    for (const o of s.failed) lines.push(`  line ${o.line}${id(o)}: ${o.reason ?? "unknown reason"}`);
-  }
-  if (s.unknown.length) {
-    lines.push("Unknown (not resubmitted):");
-    for (const o of s.unknown) lines.push(`  line ${o.line}: ${o.reason ?? ""}`);
-  }
-  if (s.notStarted.length && !resume) {
-    const reason = s.notStarted.find((o) => o.reason)?.reason;
-    lines.push(`Not started: lines ${s.notStarted.map((o) => o.line).join(", ")}${reason ? ` (${reason})` : ""}`);
-  }
-  lines.push(`Journal: ${journal}`);
-  if (resume) lines.push(`Interrupted. Resume (nothing is submitted twice) with:\n  ${resume}`);
-  else if (exitCode !== EXIT.ok)
-    lines.push("Run the same command again to retry what can be retried; finished items are skipped.");
-  output.say(lines.join("\n"), head);
-}
-
-/** Prints an error that escaped a command and returns its exit code. */
-export function reportError(error: unknown, output: Output): number {
-  if (error instanceof ReportedExit) return error.exitCode;
-  const exitCode = exitCodeFor(error);
-  output.stopBars();
-  output.event("error", { error: errorJson(error, exitCode), exitCode });
-  const lines = errorLines(error);
-  if (exitCode === EXIT.unexpected && error instanceof Error && !(error instanceof APIError)) {
-    lines.push("  This looks like a bug in kling-edit; please report it with the command you ran (without the key).");
-  }
-  if (error instanceof InterruptedError) lines.push("  Interrupted.");
-  output.warn(exitCode === EXIT.usage ? lines.join("\n") : `Error: ${lines.join("\n")}`);
-  return exitCode;
 }

@@ -63,6 +63,17 @@ export class InterruptedError extends Error {
   override name = "InterruptedError";
 }
 
+/**
+ * Thrown by a command after it has already reported how it ended (a JSON `task` or `error` event, a human message):
+ * main.ts exits with `exitCode` and prints nothing more.
+ */
+export class ReportedExit extends Error {
+  override name = "ReportedExit";
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}
+
 /** The exit code for an error thrown by a command. */
 export function exitCodeFor(error: unknown): ExitCode {
   if (error instanceof UsageError || error instanceof RequestValidationError || error instanceof MissingApiKeyError) {

@@ -3,21 +3,14 @@
  * them wait, for as long as the server asked (`Retry-After`), instead of each worker retrying on its own schedule
  * and keeping the rate limit tripped.
  */
-import { setTimeout as delay } from "node:timers/promises";
-import { backoffDelayMs } from "../index.js";
-
-/** A sleep that ends early, rejecting, when the signal aborts. */
-export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
-
-/** The default {@link Sleep}: Node's abortable timer (rejects when the signal aborts). */
-export const abortableSleep: Sleep = (ms, signal) => delay(ms, undefined, { signal });
+import { backoffDelayMs, sleep } from "../index.js";
 
 /** The gate's clock and sleep, injectable for tests. */
 export interface GateOptions {
   /** @default Date.now */
   now?: () => number;
-  /** @default an abortable setTimeout */
-  sleep?: Sleep;
+  /** Rejects with the signal's reason when it aborts. @default {@link sleep}, the client's abortable sleep */
+  sleep?: typeof sleep;
   /** Jitter source for the back-off without a server hint. @default Math.random */
   random?: () => number;
 }
@@ -27,12 +20,12 @@ export class BackoffGate {
   #openAt = 0;
   #streak = 0;
   readonly #now: () => number;
-  readonly #sleep: Sleep;
+  readonly #sleep: typeof sleep;
   readonly #random: () => number;
 
   constructor(options: GateOptions = {}) {
     this.#now = options.now ?? Date.now;
-    this.#sleep = options.sleep ?? abortableSleep;
+    this.#sleep = options.sleep ?? sleep;
     this.#random = options.random ?? Math.random;
   }
 

@@ -4,10 +4,10 @@
  * (commands.ts), prints through one Output (output.ts), and exits with a documented code (exit-codes.ts).
  */
 import { CommanderError } from "commander";
-import { reportError } from "./commands.js";
 import { EXIT } from "./exit-codes.js";
 import { Output, scrub } from "./output.js";
 import { buildProgram, type ProgramResult } from "./program.js";
+import { reportError } from "./report.js";
 
 /** The API key wherever it may have been given, so that no output can contain it. */
 function secretsOf(argv: readonly string[]): string[] {

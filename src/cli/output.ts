@@ -92,6 +92,58 @@ interface DownloadState {
   lastReported: number;
 }
 
+/** What a batch's total bar counts besides the items finished. */
+export interface BatchCounts {
+  done: number;
+  failed: number;
+  unknown: number;
+}
+
+/**
+ * A batch's bars, from {@link Output.batchBars}: one total bar, and a row for each item in flight (its manifest line,
+ * status and percent). Rows are drawn in the output's current bar group, so a row after `stopBars()` starts a new one.
+ */
+export class BatchBars {
+  readonly #group: () => MultiBar;
+  readonly #total: SingleBar;
+  readonly #rows = new Map<string, SingleBar>();
+
+  constructor(group: () => MultiBar, items: number, counts: BatchCounts) {
+    this.#group = group;
+    this.#total = group().create(
+      items,
+      0,
+      { ...counts },
+      {
+        format: "batch      [{bar}] {value}/{total} finished | {done} done, {failed} failed, {unknown} unknown",
+      },
+    );
+  }
+
+  /** Moves the total bar: `finished` items so far, with the counts. */
+  total(finished: number, counts: BatchCounts): void {
+    this.#total.update(finished, { ...counts });
+  }
+
+  /** Shows an item's row, created at its first report. */
+  row(key: string, line: number, status: string, percent: number): void {
+    const payload = { line: String(line).padStart(4), status: status.padEnd(10) };
+    const bar = this.#rows.get(key);
+    if (bar) bar.update(percent, payload);
+    else this.#rows.set(key, this.#group().create(100, percent, payload, { format: ROW_FORMAT }));
+  }
+
+  /** Removes an item's row (the item finished). */
+  remove(key: string): void {
+    const bar = this.#rows.get(key);
+    if (!bar) return;
+    this.#group().remove(bar);
+    this.#rows.delete(key);
+  }
+}
+
+const ROW_FORMAT = "line {line}  {status} [{bar}] {percentage}%";
+
 /** The CLI's printer. One per process. */
 export class Output {
   /** NDJSON mode. */
@@ -281,8 +333,13 @@ export class Output {
     this.downloadBar = null;
   }
 
-  /** The bar group for batch rows: a total bar created by the caller. */
-  multiBar(): MultiBar {
+  /** A batch's bars (a total bar, a row per item in flight), or null when no bars are drawn. */
+  batchBars(items: number, counts: BatchCounts): BatchBars | null {
+    return this.bars ? new BatchBars(() => this.multiBar(), items, counts) : null;
+  }
+
+  /** The bar group every bar is drawn in (one at a time; `stopBars()` ends it). */
+  private multiBar(): MultiBar {
     if (!this.multi) {
       this.multi = new MultiBar({
         stream: this.stderr as NodeJS.WritableStream,

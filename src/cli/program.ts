@@ -7,15 +7,8 @@ import { Argument, Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_BASE_URL as SPEC_SERVER_URL } from "../index.js";
 import { createMockCommand, SCENARIOS } from "../mock/index.js";
 import { DEFAULT_ITEM_WAIT_MS } from "./batch.js";
-import {
-  type BatchOptions,
-  batchCommand,
-  downloadCommand,
-  type EditOptions,
-  editCommand,
-  statusCommand,
-  waitCommand,
-} from "./commands.js";
+import { type BatchOptions, batchCommand } from "./batch-command.js";
+import { downloadCommand, type EditOptions, editCommand, statusCommand, waitCommand } from "./commands.js";
 import { completionScript, SHELLS, type Shell } from "./completion.js";
 import { addDriftCommand } from "./drift.js";
 import { EXIT, HELP_EXIT_CODES, UsageError } from "./exit-codes.js";

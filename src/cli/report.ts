@@ -1,7 +1,7 @@
 /**
  * How errors read on the terminal: the API's message, its `fallback_suggestion` and the request id, rule violations
- * named by flag. Nothing here ever sees the API key (the client keeps it out of errors; the output layer scrubs it
- * again).
+ * named by flag; and {@link reportError}, which prints an error that escaped a command and picks its exit code.
+ * Nothing here ever sees the API key (the client keeps it out of errors; the output layer scrubs it again).
  */
 import {
   APIError,
@@ -11,8 +11,9 @@ import {
   RequestValidationError,
   TaskFailedError,
 } from "../index.js";
-import { UsageError } from "./exit-codes.js";
+import { EXIT, exitCodeFor, InterruptedError, ReportedExit, UsageError } from "./exit-codes.js";
 import { describeViolation, type InputKind } from "./flags.js";
+import type { Output } from "./output.js";
 
 /** The lines describing an error: the message first, then the suggestion and the request id when there are any. */
 export function errorLines(error: unknown, kind: InputKind = "flags"): string[] {
@@ -69,4 +70,19 @@ export function errorJson(error: unknown, exitCode: number): Record<string, unkn
   if (error instanceof DownloadError) Object.assign(out, { reason: error.reason, status: error.status ?? null });
   if (error instanceof UsageError) out.problems = error.problems;
   return out;
+}
+
+/** Prints an error that escaped a command and returns its exit code. */
+export function reportError(error: unknown, output: Output): number {
+  if (error instanceof ReportedExit) return error.exitCode;
+  const exitCode = exitCodeFor(error);
+  output.stopBars();
+  output.event("error", { error: errorJson(error, exitCode), exitCode });
+  const lines = errorLines(error);
+  if (exitCode === EXIT.unexpected && error instanceof Error && !(error instanceof APIError)) {
+    lines.push("  This looks like a bug in kling-edit; please report it with the command you ran (without the key).");
+  }
+  if (error instanceof InterruptedError) lines.push("  Interrupted.");
+  output.warn(exitCode === EXIT.usage ? lines.join("\n") : `Error: ${lines.join("\n")}`);
+  return exitCode;
 }

@@ -234,6 +234,35 @@ export class Session {
   }
 }
 
+/** Polling the in-process mock costs nothing, so poll it often for a smooth progress bar. */
+export const MOCK_POLL_INTERVAL_MS = 500;
+
+/** What a command's action gets: its session and the output. */
+export interface SessionContext {
+  session: Session;
+  output: Output;
+}
+
+/**
+ * Runs a command's action in a session (`Session.open`), stopping the bars at the first Ctrl-C and closing the session
+ * (the built-in mock, the Ctrl-C handlers) however the action ends.
+ */
+export async function withSession<T>(
+  globals: GlobalOptions,
+  output: Output,
+  fn: (ctx: SessionContext) => Promise<T>,
+  options: { jobs?: JobStore; gate?: BackoffGate } = {},
+): Promise<T> {
+  const session = await Session.open(globals, output, options);
+  session.interrupts.onFirst = () => output.stopBars();
+  try {
+    return await fn({ session, output });
+  } finally {
+    output.stopBars();
+    await session.close();
+  }
+}
+
 /** Quotes a word for a POSIX shell when it needs it. */
 export function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;

@@ -9,21 +9,16 @@
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readRecordings, recordingProblems } from "../verify/recordings.js";
+import { COMMON_ARGS, finishReport, reportFailure } from "./command.js";
 import {
-  acceptedMarkdown,
-  applyAcceptances,
   code,
   commonOptions,
   DriftInputError,
-  EXIT_ERROR,
   exitCodeFor,
   type FailOn,
   findingsMarkdown,
   type Io,
-  loadAcceptances,
-  summarize,
   summaryLine,
-  writeReports,
 } from "./findings.js";
 import { analyzeRecordings, DEFAULT_TARGET, type LiveDriftReport, type Recording } from "./live.js";
 import { loadSpec } from "./load.js";
@@ -94,15 +89,7 @@ export async function runLiveDrift(argv: string[], context: LiveDriftContext): P
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: {
-        recordings: { type: "string" },
-        target: { type: "string", default: DEFAULT_TARGET },
-        format: { type: "string" },
-        "fail-on": { type: "string" },
-        out: { type: "string" },
-        accept: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
+      options: { ...COMMON_ARGS, recordings: { type: "string" }, target: { type: "string", default: DEFAULT_TARGET } },
     });
     if (values.help) {
       io.stdout(liveDriftUsage(name));
@@ -131,33 +118,16 @@ export async function runLiveDrift(argv: string[], context: LiveDriftContext): P
         specSource: relative(process.cwd(), context.specFile),
       },
     );
-    const { open, accepted, stale } = applyAcceptances(
-      report.findings,
-      options.accept ? await loadAcceptances(options.accept) : [],
-    );
-    report.findings = open;
-    report.summary = summarize(open);
-    const exitCode = report.recordings.used === 0 ? 0 : exitCodeFor(report.findings, options.failOn);
-    const markdown = `${renderLiveMarkdown(report, options.failOn, exitCode, name)}${acceptedMarkdown(options.accept, accepted, stale)}`;
-    const json = {
-      ...report,
-      ...(options.accept ? { accepted, staleAcceptances: stale } : {}),
-      failOn: options.failOn,
-      exitCode,
-    };
-    if (options.out) {
-      const written = await writeReports(options.out, "drift-live", markdown, json);
-      io.stderr(`${name}: wrote ${written.join(", ")}`);
-    }
-    if (report.recordings.used === 0 && options.format === "md") io.stdout(noRecordingsLine(report, name));
-    else io.stdout(options.format === "json" ? JSON.stringify(json, null, 2) : markdown);
-    return exitCode;
+    return await finishReport(report, {
+      name,
+      io,
+      options,
+      file: "drift-live",
+      markdown: (r, exitCode) => renderLiveMarkdown(r, options.failOn, exitCode, name),
+      exitCode: (r) => (r.recordings.used === 0 ? 0 : exitCodeFor(r.findings, options.failOn)),
+      stdoutMarkdown: (markdown) => (report.recordings.used === 0 ? noRecordingsLine(report, name) : markdown),
+    });
   } catch (error) {
-    io.stderr(`${name}: ${error instanceof Error ? error.message : String(error)}`);
-    const known =
-      error instanceof DriftInputError ||
-      String((error as { code?: unknown })?.code ?? "").startsWith("ERR_PARSE_ARGS");
-    if (!known) io.stderr(String((error as Error)?.stack));
-    return EXIT_ERROR;
+    return reportFailure(name, io, error);
   }
 }

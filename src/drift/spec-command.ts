@@ -7,21 +7,15 @@
  */
 import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { COMMON_ARGS, finishReport, reportFailure } from "./command.js";
 import {
-  acceptedMarkdown,
-  applyAcceptances,
   code,
   commonOptions,
   DriftInputError,
-  EXIT_ERROR,
-  exitCodeFor,
   type FailOn,
   findingsMarkdown,
   type Io,
-  loadAcceptances,
-  summarize,
   summaryLine,
-  writeReports,
 } from "./findings.js";
 import { type LoadedSpec, type LoadOptions, loadSpec } from "./load.js";
 import { compareSpecs, type SpecDriftReport } from "./spec-diff.js";
@@ -84,13 +78,9 @@ export async function runSpecDrift(argv: string[], context: SpecDriftContext): P
       allowPositionals: true,
       strict: true,
       options: {
-        format: { type: "string" },
-        "fail-on": { type: "string" },
-        out: { type: "string" },
+        ...COMMON_ARGS,
         complete: { type: "boolean", default: false },
         pinned: { type: "string" },
-        accept: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
         ...(context.apply ? { apply: { type: "boolean", default: false } } : {}),
       },
     });
@@ -119,25 +109,13 @@ export async function runSpecDrift(argv: string[], context: SpecDriftContext): P
     const complete = values.complete === true;
     const report = compareSpecs(pinned, upstreams, { complete });
     const differences = report.findings.length;
-    const { open, accepted, stale } = applyAcceptances(
-      report.findings,
-      options.accept ? await loadAcceptances(options.accept) : [],
-    );
-    report.findings = open;
-    report.summary = summarize(open);
-    const exitCode = exitCodeFor(report.findings, options.failOn);
-    const markdown = `${renderSpecMarkdown(report, options.failOn, exitCode)}${acceptedMarkdown(options.accept, accepted, stale)}`;
-    const json = {
-      ...report,
-      ...(options.accept ? { accepted, staleAcceptances: stale } : {}),
-      failOn: options.failOn,
-      exitCode,
-    };
-    if (options.out) {
-      const written = await writeReports(options.out, "drift-spec", markdown, json);
-      io.stderr(`${name}: wrote ${written.join(", ")}`);
-    }
-    io.stdout(options.format === "json" ? JSON.stringify(json, null, 2) : markdown);
+    const exitCode = await finishReport(report, {
+      name,
+      io,
+      options,
+      file: "drift-spec",
+      markdown: (r, exitCode) => renderSpecMarkdown(r, options.failOn, exitCode),
+    });
     if (apply && context.apply) {
       if (differences === 0) {
         io.stderr(`${name} --apply: nothing to apply, the compared operations match the pinned spec`);
@@ -147,24 +125,6 @@ export async function runSpecDrift(argv: string[], context: SpecDriftContext): P
     }
     return exitCode;
   } catch (error) {
-    io.stderr(`${name}: ${error instanceof Error ? error.message : String(error)}`);
-    if (isUnexpected(error)) io.stderr(String((error as Error).stack));
-    return EXIT_ERROR;
+    return reportFailure(name, io, error);
   }
-}
-
-/** Errors that are bad input (exit 2 with a message), not a bug worth a stack trace. */
-const knownErrors: (new (...args: never[]) => Error)[] = [DriftInputError];
-
-/** Registers another error class that is bad input rather than a bug (the script's ApplyError). */
-export function registerInputError(errorClass: new (...args: never[]) => Error): void {
-  knownErrors.push(errorClass);
-}
-
-/** A bug rather than bad input: worth a stack trace. */
-export function isUnexpected(error: unknown): boolean {
-  const known = knownErrors.some((k) => error instanceof k);
-  // node:util parseArgs errors (unknown option, missing value) carry an ERR_PARSE_ARGS_* code.
-  const parseArgsError = String((error as { code?: unknown })?.code ?? "").startsWith("ERR_PARSE_ARGS");
-  return !known && !parseArgsError;
 }

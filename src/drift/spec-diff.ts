@@ -388,20 +388,11 @@ function compareRequestBody(a: unknown, b: unknown, push: Push, schemas: Schemas
   }
   const ma = content(a);
   const mb = content(b);
-  for (const [type, media] of ma) {
-    const other = mb.get(type);
-    const at = mediaWhere(where, type, Math.max(ma.size, mb.size));
-    if (!other) {
-      push(at, {
-        level: "breaking",
-        rule: "request-content-type-removed",
-        message: `${type} bodies are no longer accepted`,
-      });
-      continue;
-    }
-    compareExamples(media, other, at, push);
-    schemas("request", at, media.schema ?? {}, other.schema ?? {});
-  }
+  compareMediaTypes(ma, mb, where, "request", push, schemas, (type) => ({
+    level: "breaking",
+    rule: "request-content-type-removed",
+    message: `${type} bodies are no longer accepted`,
+  }));
   for (const type of mb.keys()) {
     if (!ma.has(type)) {
       push(mediaWhere(where, type, mb.size), {
@@ -410,6 +401,31 @@ function compareRequestBody(a: unknown, b: unknown, push: Push, schemas: Schemas
         message: `${type} bodies are now accepted too`,
       });
     }
+  }
+}
+
+/**
+ * The media types of a body before (`ma`) and after (`mb`): each type both have is compared (examples, schema); a type
+ * only `ma` has is reported as `removed` says. Types only `mb` has are the caller's (their levels differ).
+ */
+function compareMediaTypes(
+  ma: Map<string, JsonObject>,
+  mb: Map<string, JsonObject>,
+  where: string,
+  direction: Direction,
+  push: Push,
+  schemas: Schemas,
+  removed: (type: string) => Omit<Finding, "operation" | "where">,
+): void {
+  for (const [type, media] of ma) {
+    const other = mb.get(type);
+    const at = mediaWhere(where, type, Math.max(ma.size, mb.size));
+    if (!other) {
+      push(at, removed(type));
+      continue;
+    }
+    compareExamples(media, other, at, push);
+    schemas(direction, at, media.schema ?? {}, other.schema ?? {});
   }
 }
 
@@ -422,35 +438,50 @@ function compareExamples(a: JsonObject, b: JsonObject, where: string, push: Push
 
 const isError = (status: string) => /^[45]/.test(status) || status === "default";
 
+/** What {@link diffKeys} reports about each key of two keyed objects (statuses, callbacks). */
+interface KeyVisit {
+  /** A key of `a` whose value in `b` is missing (or not an object). */
+  removed(key: string): void;
+  /** A key of `a` that `b` has too. */
+  kept(key: string, before: unknown, after: JsonObject): void;
+  /** A key only `b` has. */
+  added(key: string, after: unknown): void;
+}
+
+/** Visits the keys of `a` (removed or kept, in `a`'s order), then the keys only `b` has. */
+function diffKeys(a: unknown, b: unknown, visit: KeyVisit): void {
+  const ka = isObject(a) ? a : {};
+  const kb = isObject(b) ? b : {};
+  for (const [key, before] of Object.entries(ka)) {
+    const after = kb[key];
+    if (isObject(after)) visit.kept(key, before, after);
+    else visit.removed(key);
+  }
+  for (const [key, after] of Object.entries(kb)) if (!(key in ka)) visit.added(key, after);
+}
+
 function compareResponses(a: unknown, b: unknown, push: Push, schemas: Schemas): void {
-  const ra = isObject(a) ? a : {};
-  const rb = isObject(b) ? b : {};
-  for (const [status, response] of Object.entries(ra)) {
-    const where = `response ${status}`;
-    const other = rb[status];
-    if (!isObject(other)) {
-      push(where, {
+  diffKeys(a, b, {
+    removed: (status) =>
+      push(`response ${status}`, {
         level: "breaking",
         rule: "status-removed",
         message: isError(status)
           ? `status ${status} is no longer documented: code handling it (and the mock and contract tests) drift from the API`
           : `status ${status} is no longer returned`,
+      }),
+    kept: (status, response, other) => compareResponse(response, other, `response ${status}`, push, schemas),
+    added: (status, response) => {
+      const description = isObject(response) && response.description ? ` (${String(response.description)})` : "";
+      push(`response ${status}`, {
+        level: "risky",
+        rule: "status-added",
+        message: isError(status)
+          ? `new error status ${status}${description}: the client has no dedicated error class or retry rule for it`
+          : `new status ${status}${description}: code that expects only the documented statuses may mishandle it`,
       });
-      continue;
-    }
-    compareResponse(response, other, where, push, schemas);
-  }
-  for (const [status, response] of Object.entries(rb)) {
-    if (status in ra) continue;
-    const description = isObject(response) && response.description ? ` (${String(response.description)})` : "";
-    push(`response ${status}`, {
-      level: "risky",
-      rule: "status-added",
-      message: isError(status)
-        ? `new error status ${status}${description}: the client has no dedicated error class or retry rule for it`
-        : `new status ${status}${description}: code that expects only the documented statuses may mishandle it`,
-    });
-  }
+    },
+  });
 }
 
 function compareResponse(a: unknown, b: unknown, where: string, push: Push, schemas: Schemas): void {
@@ -468,20 +499,11 @@ function compareResponse(a: unknown, b: unknown, where: string, push: Push, sche
     });
     return;
   }
-  for (const [type, media] of ma) {
-    const other = mb.get(type);
-    const at = mediaWhere(where, type, Math.max(ma.size, mb.size));
-    if (!other) {
-      push(at, {
-        level: "breaking",
-        rule: "response-content-type-removed",
-        message: `${type} is no longer returned: a client parsing it fails`,
-      });
-      continue;
-    }
-    compareExamples(media, other, at, push);
-    schemas("response", at, media.schema ?? {}, other.schema ?? {});
-  }
+  compareMediaTypes(ma, mb, where, "response", push, schemas, (type) => ({
+    level: "breaking",
+    rule: "response-content-type-removed",
+    message: `${type} is no longer returned: a client parsing it fails`,
+  }));
   for (const type of mb.keys()) {
     if (ma.has(type)) continue;
     push(mediaWhere(where, type, mb.size), {
@@ -518,46 +540,40 @@ function compareResponse(a: unknown, b: unknown, where: string, push: Push, sche
 }
 
 function compareCallbacks(a: unknown, b: unknown, push: Push, schemas: Schemas): void {
-  const ca = isObject(a) ? a : {};
-  const cb = isObject(b) ? b : {};
-  for (const [name, callback] of Object.entries(ca)) {
-    const where = `callback ${name}`;
-    const other = cb[name];
-    if (!isObject(other)) {
-      push(where, {
+  diffKeys(a, b, {
+    removed: (name) =>
+      push(`callback ${name}`, {
         level: "breaking",
         rule: "callback-removed",
         message: "callback no longer documented: a webhook receiver built on it may never be called",
+      }),
+    kept: (name, callback, other) => compareCallbackBody(`callback ${name}`, callback, other, push, schemas),
+    added: (name) => push(`callback ${name}`, { level: "safe", rule: "callback-added", message: "new callback" }),
+  });
+}
+
+/** A callback's request is written by the provider and read by the client's receiver: compared as a response. */
+function compareCallbackBody(where: string, callback: unknown, other: unknown, push: Push, schemas: Schemas): void {
+  const ops = (cbk: unknown) =>
+    Object.values(isObject(cbk) ? cbk : {}).flatMap((item) =>
+      isObject(item) ? METHODS.filter((m) => isObject(item[m])).map((m) => item[m] as JsonObject) : [],
+    );
+  const [x] = ops(callback);
+  const [y] = ops(other);
+  if (!x || !y) return;
+  const bx = content(x.requestBody);
+  const by = content(y.requestBody);
+  for (const [type, media] of bx) {
+    const at = mediaWhere(`${where} body`, type, Math.max(bx.size, by.size));
+    const m = by.get(type);
+    if (!m) {
+      push(at, {
+        level: "breaking",
+        rule: "callback-content-type-removed",
+        message: `callbacks no longer send ${type}`,
       });
       continue;
     }
-    // A callback's request is written by the provider and read by the client's receiver: compare as a response.
-    const ops = (cbk: unknown) =>
-      Object.values(isObject(cbk) ? cbk : {}).flatMap((item) =>
-        isObject(item) ? METHODS.filter((m) => isObject(item[m])).map((m) => item[m] as JsonObject) : [],
-      );
-    const [x] = ops(callback);
-    const [y] = ops(other);
-    if (!x || !y) continue;
-    const bx = content(x.requestBody);
-    const by = content(y.requestBody);
-    for (const [type, media] of bx) {
-      const at = mediaWhere(`${where} body`, type, Math.max(bx.size, by.size));
-      const m = by.get(type);
-      if (!m) {
-        push(at, {
-          level: "breaking",
-          rule: "callback-content-type-removed",
-          message: `callbacks no longer send ${type}`,
-        });
-        continue;
-      }
-      schemas("response", at, media.schema ?? {}, m.schema ?? {});
-    }
-  }
-  for (const name of Object.keys(cb)) {
-    if (!(name in ca)) {
-      push(`callback ${name}`, { level: "safe", rule: "callback-added", message: "new callback" });
-    }
+    schemas("response", at, media.schema ?? {}, m.schema ?? {});
   }
 }

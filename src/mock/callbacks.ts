@@ -2,28 +2,24 @@
  * Callback delivery as the spec's `taskFinished` callback states it: POST the task (the task query body) to
  * `callback_url`, 10 s timeout, at most 3 retries at 1/2/4 s after a failure, any 2xx acknowledges.
  */
+import { sleep } from "../internal/scope.js";
 
 /** Per-attempt timeout the spec states. */
 export const CALLBACK_TIMEOUT_MS = 10_000;
 /** Waits before each retry the spec states (1/2/4 s): at most 3 retries. */
 export const CALLBACK_RETRY_DELAYS_MS: readonly number[] = [1000, 2000, 4000];
 
-/** A cancellable wait; resolves early (without throwing) when `signal` aborts. */
+/**
+ * A cancellable wait: resolves after `ms`, or rejects with the signal's reason as soon as `signal` aborts (the one
+ * sleep of the package, src/internal/scope.ts, behaves so).
+ */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
-/** The default {@link Sleep}: a timer that never keeps the process alive. */
-export const realSleep: Sleep = (ms, signal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    (timer as { unref?: () => void }).unref?.();
-    signal?.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-  });
+/** A signal that never aborts, for a wait nobody can cancel. */
+const NEVER = new AbortController().signal;
+
+/** The default {@link Sleep}: the client's own abortable sleep. */
+export const realSleep: Sleep = (ms, signal) => sleep(ms, signal ?? NEVER);
 
 /** One delivery attempt: the receiver's status, or why no status came back. */
 export interface CallbackAttempt {
@@ -71,13 +67,20 @@ export async function deliverCallback(
   options: DeliverOptions = {},
 ): Promise<CallbackResult> {
   const send = options.fetch ?? globalThis.fetch;
-  const sleep = options.sleep ?? realSleep;
+  const wait = options.sleep ?? realSleep;
   const timeoutMs = options.timeoutMs ?? CALLBACK_TIMEOUT_MS;
   const delays = options.retryDelaysMs ?? CALLBACK_RETRY_DELAYS_MS;
   const body = JSON.stringify(payload);
   const attempts: CallbackAttempt[] = [];
   for (let i = 0; i <= delays.length; i++) {
-    if (i > 0) await sleep(delays[i - 1] ?? 0, options.signal);
+    if (i > 0) {
+      try {
+        await wait(delays[i - 1] ?? 0, options.signal);
+      } catch (error) {
+        if (options.signal?.aborted) break;
+        throw error;
+      }
+    }
     if (options.signal?.aborted) break;
     const attempt: CallbackAttempt = { attempt: i + 1, at: new Date().toISOString() };
     const signals = [AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])];

@@ -108,6 +108,39 @@ describe("Output", () => {
     expect(stdout.text()).toBe("");
   });
 
+  it("on a TTY: draws a batch's total bar and a row per item in flight", () => {
+    const { output, stderr } = printer({ tty: true });
+    const bars = output.batchBars(2, { done: 0, failed: 0, unknown: 0 });
+    expect(bars).not.toBeNull();
+    bars?.row("a", 3, "processing", 40);
+    bars?.row("a", 3, "processing", 60);
+    bars?.row("b", 12, "submitting", 0);
+    bars?.total(1, { done: 1, failed: 0, unknown: 0 });
+    output.stopBars();
+    const lastFrame = stderr.text().slice(stderr.text().lastIndexOf("batch "));
+    expect(lastFrame).toMatch(/^batch +\[=+-+\] 1\/2 finished \| 1 done, 0 failed, 0 unknown/);
+    expect(lastFrame).toMatch(/line {4}3 {2}processing +\[=+-+\] 60%/);
+    expect(lastFrame).toMatch(/line {3}12 {2}submitting +\[-+\] 0%/);
+  });
+
+  it("on a TTY: drops a finished item's row", () => {
+    const { output, stderr } = printer({ tty: true });
+    const bars = output.batchBars(2, { done: 0, failed: 0, unknown: 0 });
+    bars?.row("a", 3, "processing", 40);
+    bars?.row("b", 12, "processing", 10);
+    bars?.remove("a");
+    output.stopBars();
+    const lastFrame = stderr.text().slice(stderr.text().lastIndexOf("batch "));
+    expect(lastFrame).toContain("line   12");
+    expect(lastFrame).not.toContain("line    3");
+  });
+
+  it("draws no batch bars off a terminal, in --json or --quiet", () => {
+    for (const mode of [{}, { json: true, tty: true }, { quiet: true, tty: true }]) {
+      expect(printer(mode).output.batchBars(2, { done: 0, failed: 0, unknown: 0 })).toBeNull();
+    }
+  });
+
   it("--quiet: only the essential result", () => {
     const { output, stdout, stderr } = printer({ quiet: true, tty: true });
     expect(output.drawsBars).toBe(false);

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { validateTaskDetail } from "../../generated/validators.js";
-import { deliverCallback } from "../../src/mock/callbacks.js";
+import { deliverCallback, realSleep } from "../../src/mock/callbacks.js";
 import type { TaskDetail, VideoGenerationResponse } from "../../src/mock/engine.js";
 import { type CallbackState, type MockServer, type MockServerOptions, startMockServer } from "../../src/mock/index.js";
 import { EXAMPLE_REQUEST, expectValid, FakeClock, headers } from "./helpers.js";
@@ -277,5 +277,28 @@ describe("deliverCallback", () => {
     }) as typeof fetch;
     const result = await deliverCallback("https://example.com/cb", {}, { fetch: fetcher, signal: controller.signal });
     expect(result).toMatchObject({ delivered: false, attempts: [{ attempt: 1, status: 500 }] });
+  });
+
+  it("stops inside a retry wait when its signal aborts (the wait ends then, not after the delay)", async () => {
+    const controller = new AbortController();
+    const fetcher = (async () => new Response(null, { status: 500 })) as typeof fetch;
+    const delivering = deliverCallback(
+      "https://example.com/cb",
+      {},
+      { fetch: fetcher, signal: controller.signal, retryDelaysMs: [600_000], onAttempt: () => controller.abort() },
+    );
+    expect(await delivering).toMatchObject({ delivered: false, attempts: [{ attempt: 1, status: 500 }] });
+  });
+});
+
+describe("realSleep", () => {
+  it("rejects with the signal's reason when it aborts, as the client's sleep does", async () => {
+    const controller = new AbortController();
+    const reason = new Error("closing");
+    const sleeping = realSleep(600_000, controller.signal);
+    controller.abort(reason);
+    await expect(sleeping).rejects.toBe(reason);
+    await expect(realSleep(600_000, controller.signal)).rejects.toBe(reason);
+    await expect(realSleep(1)).resolves.toBeUndefined();
   });
 });
