@@ -10,7 +10,12 @@ import { backoffDelayMs } from "../index.js";
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
 /** The default {@link Sleep}: Node's abortable timer (rejects when the signal aborts). */
-export const abortableSleep: Sleep = (ms, signal) => delay(ms, undefined, { signal });
+export const abortableSleep: Sleep = (ms, signal) =>
+  // Node's timer rejects with its own AbortError, not the reason the caller aborted with (which says why: Ctrl-C).
+  delay(ms, undefined, { signal }).catch((error: unknown) => {
+    signal.throwIfAborted();
+    throw error;
+  });
 
 /** The gate's clock and sleep, injectable for tests. */
 export interface GateOptions {
