@@ -10,7 +10,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { UsageError } from "../../src/cli/exit-codes.js";
 import { BackoffGate } from "../../src/cli/gate.js";
 import { Output } from "../../src/cli/output.js";
-import { envNumber, type GlobalOptions, Interrupts, Session, shellQuote } from "../../src/cli/session.js";
+import {
+  envNumber,
+  type GlobalOptions,
+  Interrupts,
+  type KeySources,
+  resolveApiKey,
+  Session,
+  shellQuote,
+} from "../../src/cli/session.js";
 
 const KEY = "sk-session-key-0123456789";
 
@@ -119,6 +127,58 @@ describe("Session.open refuses, before sending anything", () => {
 
   it("a key given twice (the key rules are resolveApiKey's)", async () => {
     expect((await refusal({ apiKey: KEY, apiKeyFile: "key", baseUrl: api })).message).toMatch(/give one of them/);
+  });
+});
+
+describe("resolveApiKey: the cases test/cli/api-key.test.ts does not table", () => {
+  const from = (text: string | Error, isTTY = false): KeySources => ({
+    readFile: async () => {
+      if (text instanceof Error) throw text;
+      return text;
+    },
+    stdin: Object.assign(
+      (async function* () {
+        if (typeof text === "string") yield Buffer.from(text);
+      })(),
+      { isTTY },
+    ),
+  });
+
+  it("trims a Windows line end; reads stdin given as Buffers", async () => {
+    expect(await resolveApiKey({ apiKeyFile: "k" }, from(`${KEY}\r\n`))).toBe(KEY);
+    expect(await resolveApiKey({ apiKeyStdin: true }, from(`${KEY}\n`))).toBe(KEY);
+  });
+
+  it("an empty KLING_API_KEY is no key", async () => {
+    vi.stubEnv("KLING_API_KEY", "");
+    expect(await resolveApiKey({}, from(""))).toBeUndefined();
+  });
+
+  it.each<[string, GlobalOptions, KeySources, string]>([
+    [
+      "a tab inside the key",
+      { apiKeyFile: "k" },
+      from(`${KEY}\t${KEY}`),
+      "--api-key-file k: it must hold the API key alone, on one line",
+    ],
+    [
+      "a read error without a code",
+      { apiKeyFile: "k" },
+      from(new Error(`EIO reading ${KEY}`)),
+      "--api-key-file k: cannot read the file (unreadable)",
+    ],
+    [
+      "a terminal on stdin: says how to pipe the key",
+      { apiKeyStdin: true },
+      from(KEY, true),
+      '--api-key-stdin reads the key from a pipe or a file, not a terminal (it would show as you type): printf %s "$KEY" | kling-edit --api-key-stdin ...',
+    ],
+    ["--api-key-file - on a terminal", { apiKeyFile: "-" }, from(KEY, true), "| kling-edit --api-key-file - ..."],
+  ])("refuses %s, never quoting what it read", async (_name, globals, sources, message) => {
+    const error = await resolveApiKey(globals, sources).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toContain(message);
+    expect((error as Error).message).not.toContain(KEY);
   });
 });
 
