@@ -30,6 +30,8 @@ const KEY_OF: Record<string, string> = {
 
 /** The flag or manifest key a violation's field came from: `image_urls[1]` -> `--image #2` or `images[1]`. */
 export function inputNameOf(field: string, kind: InputKind): string {
+  // A violation of the body itself has no field; the rules call it "body", and so does the message here.
+  if (field === "") return "body";
   const match = /^([a-z_]+)(?:\[(\d+)\])?/.exec(field);
   const param = match?.[1] ?? field;
   const index = match?.[2] === undefined ? null : Number(match[2]);
