@@ -1,6 +1,6 @@
 /**
  * diffSchema called directly: the field paths findings carry, cyclic schemas, boolean schemas, and rules the
- * per-rule fixtures (test/drift/spec-rules.test.ts, through whole documents) do not reach: multipleOf, integer vs
+ * per-rule fixtures (test/drift/rules.test.ts, through whole documents) do not reach: multipleOf, integer vs
  * number, 3.0 and 3.1 spellings of one bound.
  */
 import { describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
 /**
  * compareSpecs on small documents built here: operation matching, the report's bookkeeping, and parameter identity.
- * Each rule's classification is proven by a fixture pair in test/drift/spec-rules.test.ts.
+ * Each rule's classification is proven by a fixture pair in test/drift/rules.test.ts.
  */
 import { describe, expect, it } from "vitest";
 import { DriftInputError } from "../../src/drift/findings.js";
