@@ -33,15 +33,15 @@ describe("fileJobStore", () => {
     const root = path.join(dir, "nested", "jobs");
     const store = fileJobStore(root);
     expect(await store.get("a")).toBeUndefined();
-    await store.put(job("a", "created", 1));
-    expect(await store.get("a")).toEqual(job("a", "created", 1));
+    await store.put(job("a", "new", 1));
+    expect(await store.get("a")).toEqual(job("a", "new", 1));
     expect(fs.readdirSync(root)).toEqual(["a.job.json"]);
     if (process.platform !== "win32") expect(fs.statSync(path.join(root, "a.job.json")).mode & 0o777).toBe(0o600);
   });
 
   it("a put replaces the whole job; delete removes it and is quiet when it is gone", async () => {
     const store = fileJobStore(dir);
-    await store.put(job("a", "created", 1));
+    await store.put(job("a", "new", 1));
     await store.put(job("a", "submitted", 1));
     expect((await store.get("a"))?.state).toBe("submitted");
     await store.delete("a");
@@ -53,20 +53,20 @@ describe("fileJobStore", () => {
   it("lists jobs oldest first (then by id), filtered by one state or several, skipping other files", async () => {
     const store = fileJobStore(dir);
     await store.put(job("c", "completed", 2));
-    await store.put(job("b", "created", 2));
+    await store.put(job("b", "new", 2));
     await store.put(job("a", "submitted", 3));
-    await store.put(job("z", "created", 1));
+    await store.put(job("z", "new", 1));
     // A crashed writer's temporary file and unrelated files are not jobs.
     fs.writeFileSync(path.join(dir, "y.job.json.123.abcd.tmp"), "{ half");
     fs.writeFileSync(path.join(dir, "README"), "notes");
     expect((await store.list()).map((j) => j.id)).toEqual(["z", "b", "c", "a"]);
-    expect((await store.list({ state: "created" })).map((j) => j.id)).toEqual(["z", "b"]);
+    expect((await store.list({ state: "new" })).map((j) => j.id)).toEqual(["z", "b"]);
     expect((await store.list({ state: ["submitted", "completed"] })).map((j) => j.id)).toEqual(["c", "a"]);
   });
 
   it("leaves no temporary file behind after writes", async () => {
     const store = fileJobStore(dir);
-    await Promise.all(["a", "b", "c"].map((id, i) => store.put(job(id, "created", i))));
+    await Promise.all(["a", "b", "c"].map((id, i) => store.put(job(id, "new", i))));
     expect(fs.readdirSync(dir).sort()).toEqual(["a.job.json", "b.job.json", "c.job.json"]);
   });
 
@@ -74,7 +74,7 @@ describe("fileJobStore", () => {
   it.each(badIds)("refuses the job id %j without touching the disk", async (id) => {
     const store = fileJobStore(dir);
     await expect(store.get(id)).rejects.toThrow(/not a job id/);
-    await expect(store.put(job(id, "created", 1))).rejects.toThrow(/not a job id/);
+    await expect(store.put(job(id, "new", 1))).rejects.toThrow(/not a job id/);
     await expect(store.delete(id)).rejects.toThrow(/not a job id/);
     expect(fs.readdirSync(dir)).toEqual([]);
     expect(fs.readdirSync(path.dirname(dir)).some((n) => n === "escape.job.json")).toBe(false);

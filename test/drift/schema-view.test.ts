@@ -62,7 +62,7 @@ describe("view", () => {
       type: "object",
       properties: { a: { type: "string" } },
       allOf: [
-        { type: "array", properties: { a: { type: "number" }, b: {} }, required: ["b"], if: { x: 1 }, then: {} },
+        { type: "array", properties: { a: { type: "number" }, b: {} }, required: ["b"], if: { x: 1 }, else: {} },
         { required: ["a"], deprecated: true },
       ],
     });

@@ -31,7 +31,7 @@ describe("refusedAddress", () => {
 describe("addressCheckingFetch", () => {
   let server: http.Server;
   let port: number;
-  const received: { method?: string; body: string; type?: string }[] = [];
+  const received: { method: string | undefined; body: string; type: string | undefined }[] = [];
   beforeAll(async () => {
     server = http.createServer((req, res) => {
       let body = "";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkExchange, expectStatus, valueAt } from "../../src/verify/checks.js";
+import type { Exchange } from "../../src/verify/types.js";
 import { completed, created, exchange } from "./helpers.js";
 
 describe("checkExchange", () => {

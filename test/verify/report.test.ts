@@ -28,6 +28,8 @@ const violation: Violation = {
   requestId: "req_9",
   exchange,
 };
+const { exchange: _, ...rest } = violation;
+const withoutExchange: Violation = { ...rest, status: null, pointer: "" };
 const check = (name: CheckResult["name"], outcome: CheckResult["outcome"], extra: Partial<CheckResult> = {}) =>
   ({ name, description: `what ${name} holds`, outcome, evidence: 1, violations: [], ...extra }) as CheckResult;
 
@@ -48,7 +50,7 @@ const result = (checks: CheckResult[], extra: Partial<VerifyResult> = {}): Verif
 
 const failing = result([
   check("body-schema", "failed", {
-    violations: [violation, { ...violation, exchange: undefined, status: null, pointer: "" }],
+    violations: [violation, withoutExchange],
   }),
   check("status-documented", "passed", { reason: "3 probes" }),
   check("task-finishes", "not-applicable", { reason: "needs --spend (it creates tasks)" }),
