@@ -1,5 +1,5 @@
 /** Exchanges for the verify tests: the spec's own examples, wrapped as one request and its response. */
-import { type Exchange, operationTable } from "../../src/verify/types.js";
+import { type Exchange, operationTable, type Violation } from "../../src/verify/types.js";
 
 export const JSON_TYPE = { "content-type": "application/json" };
 export const created = operationTable.createVideoGeneration?.responses["200"]?.body?.example;
@@ -16,5 +16,17 @@ export function exchange(
     operationId,
     request: { method: "GET", path: "/v1/tasks/task-unified-1", headers: {}, body: null },
     response: { status, headers, body },
+  };
+}
+
+/** A body-schema violation of the task query (the message is the caller's). */
+export function enumViolation(message: string): Violation {
+  return {
+    check: "body-schema",
+    operation: "getTaskDetail",
+    status: 200,
+    pointer: "/body/status",
+    rule: "schema:enum",
+    message,
   };
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { formatExchange, renderReport, reportJson } from "../../src/verify/report.js";
 import type { CheckResult, VerifyResult } from "../../src/verify/run.js";
 import type { Exchange, Violation } from "../../src/verify/types.js";
+import { enumViolation } from "./helpers.js";
 
 const exchange: Exchange = {
   operationId: "getTaskDetail",
@@ -19,12 +20,7 @@ const exchange: Exchange = {
   },
 };
 const violation: Violation = {
-  check: "body-schema",
-  operation: "getTaskDetail",
-  status: 200,
-  pointer: "/body/status",
-  rule: "schema:enum",
-  message: 'must be one of "pending" | <processing> & more',
+  ...enumViolation('must be one of "pending" | <processing> & more'),
   requestId: "req_9",
   exchange,
 };

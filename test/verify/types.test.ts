@@ -10,8 +10,8 @@ import {
   pathFor,
   QUERY_OPERATION,
   requestIdOf,
-  type Violation,
 } from "../../src/verify/types.js";
+import { enumViolation } from "./helpers.js";
 
 describe("operation table helpers", () => {
   it("fills and matches path templates", () => {
@@ -56,14 +56,7 @@ describe("the operation table", () => {
 });
 
 describe("violations", () => {
-  const violation: Violation = {
-    check: "body-schema",
-    operation: "getTaskDetail",
-    status: 200,
-    pointer: "/body/status",
-    rule: "schema:enum",
-    message: "must be one of pending, processing",
-  };
+  const violation = enumViolation("must be one of pending, processing");
 
   it("formatViolation writes one line, with - and (exchange) where there is no status or pointer", () => {
     expect(formatViolation(violation)).toBe(
