@@ -4,6 +4,14 @@
  */
 import type { components } from "../generated/schema.js";
 import type { TaskStatus as SpecTaskStatus, TaskDetail } from "../generated/spec-facts.js";
+// Named by the options' @default links below (a type-only import: erased, types.ts has no runtime code).
+import type {
+  DEFAULT_DOWNLOAD_TIMEOUT_MS,
+  DEFAULT_MAX_DOWNLOAD_BYTES,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_WAIT_TIMEOUT_MS,
+} from "./defaults.js";
 import type { Job, JobStore } from "./jobs.js";
 import type { Logger, LogLevel } from "./logger.js";
 
@@ -44,9 +52,9 @@ export interface WithResponse<T> {
 export interface RequestOptions {
   /** Aborts the call at any stage (request, retry wait, poll, download); it then throws `APIUserAbortError`. */
   signal?: AbortSignal;
-  /** The call's total deadline in ms, across every retry and wait. @default the client's `timeoutMs` (60000) */
+  /** The call's total deadline in ms, across every retry and wait. @default the client's `timeoutMs` ({@link DEFAULT_TIMEOUT_MS}) */
   timeoutMs?: number;
-  /** Retries after the first attempt. @default the client's `maxRetries` (2) */
+  /** Retries after the first attempt. @default the client's `maxRetries` ({@link DEFAULT_MAX_RETRIES}) */
   maxRetries?: number;
   /** Extra request headers (`Authorization` is set by the client and cannot be overridden here). */
   headers?: Record<string, string>;
@@ -59,7 +67,7 @@ export interface RequestOptions {
 
 /** Options of `tasks.wait` and `edits.createAndWait`. */
 export interface WaitOptions extends Omit<RequestOptions, "retryUnsafe"> {
-  /** Total time to wait for the task to finish, in ms, polls and sleeps included. @default 1800000 (30 minutes) */
+  /** Total time to wait for the task to finish, in ms, polls and sleeps included. @default {@link DEFAULT_WAIT_TIMEOUT_MS} (30 minutes) */
   timeoutMs?: number;
   /** A fixed poll interval in ms instead of the adaptive schedule. @default adaptive (see README "Usage") */
   pollIntervalMs?: number;
@@ -79,11 +87,11 @@ export interface CreateAndWaitOptions extends WaitOptions {
 export interface DownloadOptions {
   /** Aborts the download; the partial file is deleted and `APIUserAbortError` thrown. */
   signal?: AbortSignal;
-  /** Total time for the download in ms. @default 900000 (15 minutes) */
+  /** Total time for the download in ms. @default {@link DEFAULT_DOWNLOAD_TIMEOUT_MS} (15 minutes) */
   timeoutMs?: number;
   /** Called as bytes arrive, with the announced total (`Content-Length`) or `null` when unknown. */
   onProgress?(bytes: number, total: number | null): void;
-  /** Refuse files larger than this (checked against `Content-Length` first, then while streaming). @default 2 GiB */
+  /** Refuse files larger than this (checked against `Content-Length` first, then while streaming). @default {@link DEFAULT_MAX_DOWNLOAD_BYTES} (2 GiB) */
   maxBytes?: number;
   /** Allow `http://` result URLs (the mock server serves them). @default false */
   allowInsecure?: boolean;
@@ -111,9 +119,9 @@ export interface ClientOptions {
   baseUrl?: string;
   /** The fetch implementation (for tests, proxies, or runtimes without a global fetch). @default globalThis.fetch */
   fetch?: typeof fetch;
-  /** Each call's total deadline in ms, across retries. @default 60000 */
+  /** Each call's total deadline in ms, across retries. @default {@link DEFAULT_TIMEOUT_MS} */
   timeoutMs?: number;
-  /** Retries after the first attempt. @default 2 */
+  /** Retries after the first attempt. @default {@link DEFAULT_MAX_RETRIES} */
   maxRetries?: number;
   /**
    * Check every 2xx body with the spec's generated validators: `true` throws `ContractViolationError`, `"warn"` logs

@@ -215,7 +215,8 @@ function responseFor(op: OperationDef, status: number): { key: string; body?: Bo
 
 /** Finds the operation of a recording: its operationId, else its method and path against the table's templates. */
 function operationOf(recording: Recording): string | undefined {
-  if (recording.operationId in table) return recording.operationId;
+  // Own keys only: `in` also finds Object.prototype's (`constructor`, `toString`), which are no operation.
+  if (Object.hasOwn(table, recording.operationId)) return recording.operationId;
   const path = recording.request.path.split("?")[0] ?? "";
   for (const [id, op] of Object.entries(table)) {
     const template = op.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{[^}]*\\?\}/g, "[^/]+");

@@ -283,7 +283,9 @@ function diffProperties(a: View, b: View, { field, ctx, req, recurse }: Step): v
       }
       continue;
     }
-    if (inA && inB) recurse(a.properties.get(name), b.properties.get(name), path);
+    // A field still required on one side but described on one side only is compared with `{}` (any value): losing
+    // its schema is a change too (never dropped silently).
+    if (inA || inB) recurse(a.properties.get(name) ?? {}, b.properties.get(name) ?? {}, path);
     if (reqA !== reqB) {
       if (req) {
         ctx.add(

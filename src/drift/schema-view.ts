@@ -183,7 +183,12 @@ export function view(schema: JsonObject, depth = 0): View {
       v.types ??= m.types;
       v.format ??= m.format;
       v.enum ??= m.enum;
-      for (const [k, b] of m.bounds) if (!v.bounds.has(k)) v.bounds.set(k, b);
+      // Every member applies, so the tightest bound is the schema's: the lowest upper bound, the highest lower one.
+      for (const [k, b] of m.bounds) {
+        const own = v.bounds.get(k);
+        const tighter = (UPPER as readonly string[]).includes(k) ? Math.min : Math.max;
+        v.bounds.set(k, own === undefined ? b : tighter(own, b));
+      }
       v.pattern ??= m.pattern;
       v.multipleOf ??= m.multipleOf;
       v.uniqueItems ||= m.uniqueItems;

@@ -185,7 +185,8 @@ export function whyRequestCannotCreate(request: RawRequest, invalidToken: string
   if (token === invalidToken) return "a token no server issued";
   const create = operationTable.createVideoGeneration;
   if (request.method.toUpperCase() !== create?.method.toUpperCase()) return `a ${request.method} creates nothing`;
-  if (request.path.split("?")[0] !== create.path) return "not the create path";
+  // A base URL may add a prefix (`/apiv1/v1/videos/generations`): that is still a create, which may bill.
+  if (!(request.path.split("?")[0] ?? "").endsWith(create.path)) return "not the create path";
   let body: unknown = request.body;
   try {
     body = JSON.parse(request.body);

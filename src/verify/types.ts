@@ -103,7 +103,10 @@ export interface OperationDef {
 }
 
 /** The generated operation table, widened to {@link OperationDef} so checks can index it by any operationId. */
-export const operationTable: Readonly<Record<string, OperationDef>> = operations;
+export const operationTable: Readonly<Record<string, OperationDef>> = Object.freeze(
+  // No prototype: an id read from a recording (`constructor`, `toString`) must not find Object.prototype's keys.
+  Object.assign(Object.create(null) as Record<string, OperationDef>, operations),
+);
 
 /** The operation id whose route codegen states (the table's key), found by path: ids are never retyped here. */
 function operationIdOf(route: { method: string; path: string }): string {

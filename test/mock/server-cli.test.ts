@@ -1,9 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { InvalidArgumentError } from "commander";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { parseDuration } from "../../src/mock/command.js";
-import { SCENARIOS } from "../../src/mock/scenarios.js";
 import { ensureBuilt } from "../cli/helpers.js";
 import { EXAMPLE_REQUEST, headers } from "./helpers.js";
 
@@ -64,43 +61,5 @@ describe("npm run mock (src/mock/server-cli.ts)", () => {
     expect(await exit).toBe(0);
     expect(output()).toContain("SIGTERM: stopping the mock");
     expect(await hanging).toBeInstanceOf(TypeError);
-  });
-
-  it("lists every scenario in --help", async () => {
-    const { output, exit } = run(["--help"]);
-    expect(await exit).toBe(0);
-    for (const name of SCENARIOS) expect(output()).toMatch(new RegExp(`^  ${name} +\\S`, "m"));
-    expect(output()).toContain("Prefer: scenario=NAME");
-  });
-
-  it("refuses an unknown scenario, naming the choices", async () => {
-    const { output, exit } = run(["--scenario", "sunny"]);
-    expect(await exit).toBe(1);
-    expect(output()).toMatch(/sunny.*Allowed choices are happy, slow/s);
-  });
-});
-
-it("refuses a --replay folder with no recording in it as a usage error (exit 2)", async () => {
-  const { output, exit } = run(["--port", "0", "--replay", fileURLToPath(new URL(".", import.meta.url))]);
-  expect(await exit).toBe(2);
-  expect(output()).toMatch(/--replay .*: no recording in this folder/);
-});
-
-describe("parseDuration", () => {
-  it.each([
-    ["24h", 86_400_000],
-    ["10m", 600_000],
-    ["30s", 30_000],
-    ["1.5s", 1500],
-    ["250ms", 250],
-    ["0", 0],
-    ["1d", 86_400_000],
-  ])("%s -> %d ms", (text, ms) => {
-    expect(parseDuration(text)).toBe(ms);
-  });
-
-  it("rejects what is not a duration", () => {
-    expect(() => parseDuration("soon")).toThrow(InvalidArgumentError);
-    expect(() => parseDuration("-5s")).toThrow(/not a duration/);
   });
 });

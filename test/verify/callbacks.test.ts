@@ -6,10 +6,12 @@ import { describe, expect, it } from "vitest";
 import {
   type CallbackTiming,
   callbackTiming,
+  checkCallbackDelivery,
   checkCallbackSeries,
   type ReceivedDelivery,
   type ReceiverMode,
 } from "../../src/verify/callbacks.js";
+import { exchange, JSON_TYPE } from "./helpers.js";
 
 const delivery = { method: "POST", path: "/hooks/x-1", headers: {}, body: {} };
 
@@ -102,5 +104,30 @@ describe("checkCallbackSeries", () => {
     expect(checks("ack", [])).toEqual(["callback-delivered"]);
     expect(checks("fail", series([0], 500))).toEqual(["callback-retries"]);
     expect(checks("slow", series([0], 204, 20_300))).toEqual(["callback-timeout"]);
+  });
+});
+
+describe("checkCallbackDelivery", () => {
+  const body = { id: "task-unified-1", status: "completed", progress: 100, results: ["https://example.com/r.mp4"] };
+  const delivery = { method: "POST", path: "/hook", headers: JSON_TYPE, body };
+  it("accepts a delivery that validates and matches the query", () => {
+    expect(checkCallbackDelivery("videoTaskCallback", delivery, exchange("getTaskDetail", 200, body))).toEqual([]);
+  });
+  it("reports each broken promise", () => {
+    const rules = checkCallbackDelivery(
+      "videoTaskCallback",
+      { method: "PUT", path: "/hook", headers: {}, body: { ...body, status: "processing", results: undefined } },
+      exchange("getTaskDetail", 200, body),
+    ).map((v) => v.rule);
+    expect(rules).toEqual([
+      "callback:method",
+      "callback:content-type",
+      "callback:not-finished",
+      "callback:matches-get",
+      "callback:matches-get",
+    ]);
+  });
+  it("an unknown callback is reported", () => {
+    expect(checkCallbackDelivery("nope", delivery).map((v) => v.rule)).toEqual(["callback:unknown"]);
   });
 });
