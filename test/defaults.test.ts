@@ -65,7 +65,8 @@ describe("defaults are written once", () => {
   it("every `@default {@link NAME}` names a constant that exists", () => {
     const exported = new Set<string>();
     for (const file of sources) {
-      for (const m of read(file).matchAll(/export (?:const|(?:async )?function) ([A-Za-z_][A-Za-z0-9_]*)\b/g)) exported.add(m[1] ?? "");
+      for (const m of read(file).matchAll(/export (?:const|(?:async )?function) ([A-Za-z_][A-Za-z0-9_]*)\b/g))
+        exported.add(m[1] ?? "");
     }
     const dangling: string[] = [];
     for (const file of sources) {
