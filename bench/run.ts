@@ -117,7 +117,7 @@ export async function writeLatest(print: (text: string) => void, readme = false)
     "",
     `Measured ${dates[0]?.slice(0, 10)}${dates.length > 1 && dates.at(-1)?.slice(0, 10) !== dates[0]?.slice(0, 10) ? ` to ${dates.at(-1)?.slice(0, 10)}` : ""} on ${machine ? describeMachine(machine) : "?"}.`,
     // Each benchmark's stored result may come from another run: say when each ran and at what load.
-    `Each benchmark's run (UTC) and load average at its start: ${stored.map((r) => `${r.name} ${r.date.slice(0, 16).replace("T", " ")}, load ${r.machine.loadAverage}`).join("; ")}.`,
+    `When each benchmark was last run (UTC), and the load average when that run began: ${stored.map((r) => `${r.name} ${r.date.slice(0, 16).replace("T", " ")}, load ${r.machine.loadAverage}`).join("; ")}.`,
     "Reproduce: `npm run bench` (all) or `npm run bench -- NAME`. Each figure is the median (min-max) of its samples;",
     "each ratio is ours / baseline per round (measured side by side, alternating), then its median (min-max).",
     "",
