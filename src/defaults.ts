@@ -70,3 +70,7 @@ export const VERIFY_TIMEOUT_MS = 8_000;
 export const MAX_CONFIRMATIONS = 1000;
 /** A callback's `jobRef` longer than this many characters is ignored. */
 export const MAX_JOB_REF_LENGTH = 256;
+/** Downloads `jobs.resumeAll` runs at once (every job is followed at once: a wait holds only a timer). */
+export const DEFAULT_RESUME_DOWNLOADS = 8;
+/** Edits one queue worker handles at once, per queue (submits and looks). */
+export const DEFAULT_WORKER_CONCURRENCY = 4;

@@ -9,6 +9,7 @@ import type {
   DEFAULT_DOWNLOAD_TIMEOUT_MS,
   DEFAULT_MAX_DOWNLOAD_BYTES,
   DEFAULT_MAX_RETRIES,
+  DEFAULT_RESUME_DOWNLOADS,
   DEFAULT_TIMEOUT_MS,
   DEFAULT_WAIT_TIMEOUT_MS,
 } from "./defaults.js";
@@ -169,7 +170,7 @@ export interface ResumeOptions {
   /** Each job's wait limit. @default {@link DEFAULT_WAIT_TIMEOUT_MS} */
   timeoutMs?: number;
   signal?: AbortSignal;
-  /** How many downloads run at once (every job is followed at once: a wait holds only a timer). @default 8 */
+  /** How many downloads run at once (every job is followed at once: a wait holds only a timer). @default {@link DEFAULT_RESUME_DOWNLOADS} */
   concurrency?: number;
   /** Called as each job settles (or fails to). */
   onJob?(job: Job, error?: unknown): void;

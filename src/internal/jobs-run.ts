@@ -4,6 +4,7 @@
  * without jobs (a browser app) does not load it, nor the webhook module it uses (issue 18: the browser bundle).
  */
 import {
+  DEFAULT_RESUME_DOWNLOADS,
   DEFAULT_WAIT_TIMEOUT_MS,
   FIRST_UNKNOWN_POLL_MS,
   JOB_FORMAT_VERSION,
@@ -388,7 +389,7 @@ export async function resumeAllJobs(jobs: Jobs, opts: ResumeOptions): Promise<Re
   const list = await jobs.list({ state: [...UNFINISHED_JOB_STATES, "unknown"] });
   const summary: ResumeSummary = { jobs: list, unknown: [], errors: [] };
   // Waits hold nothing but a timer: every job is followed at once. Downloads (bandwidth, disk) take turns.
-  let slots = Math.max(1, opts.concurrency ?? 8);
+  let slots = Math.max(1, opts.concurrency ?? DEFAULT_RESUME_DOWNLOADS);
   const turn: (() => void)[] = [];
   const acquire = async () => {
     if (slots > 0) slots--;

@@ -14,7 +14,7 @@
  */
 import { type Job as BullJob, type ConnectionOptions, DelayedError, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { KlingClient } from "../client.js";
-import { DEFAULT_WAIT_TIMEOUT_MS } from "../defaults.js";
+import { DEFAULT_WAIT_TIMEOUT_MS, DEFAULT_WORKER_CONCURRENCY } from "../defaults.js";
 import { safeFileName } from "../download.js";
 import { DownloadError, KlingError, RateLimitError, SubmitOutcomeUnknownError, TaskFailedError } from "../errors.js";
 import type { Job, JobSnapshot, JobState, JobStore } from "../jobs.js";
@@ -181,7 +181,7 @@ export interface EditWorkerOptions {
   connection: QueueConnection;
   /** The client that talks to the API (its key, base URL, retries). */
   client: KlingClient;
-  /** Edits this worker handles at once, per queue (submits and looks). @default 4 */
+  /** Edits this worker handles at once, per queue (submits and looks). @default {@link DEFAULT_WORKER_CONCURRENCY} */
   concurrency?: number;
   /**
    * At most `max` creates in any `duration` ms, across every worker of the queue (BullMQ's global limiter, spaced
@@ -212,7 +212,7 @@ export function createEditWorker(options: EditWorkerOptions): EditWorker {
   const connection = connectionOf(options.connection);
   const name = options.name ?? DEFAULT_QUEUE_NAME;
   const follow = new Queue<EditJobData>(followName(name), { connection });
-  const concurrency = options.concurrency ?? 4;
+  const concurrency = options.concurrency ?? DEFAULT_WORKER_CONCURRENCY;
   // A job is safe to run again at any point (it resumes from its stored state and never resends a create), so a
   // stalled job is always handed to another worker: BullMQ's default (fail it after one stall) would lose edits.
   const lock = {
