@@ -278,7 +278,7 @@ export const bundleSize: Benchmark = {
 
     const reach = nodeReach(ours.metafile, "app.js");
     const kb = (label: string, bytes: number): Measure => ({ label, unit: "kB", values: [bytes / KB] });
-    const oursGz = kb("app: create, wait, downloadBlob (client + validators + openapi-fetch)", ours.initialGzip);
+    const oursGz = kb("app: create, wait, downloadBlob (client + validators; no dependency)", ours.initialGzip);
     const startFiles = (b: Bundle) =>
       b.initialFiles.length === 1 ? "one chunk" : `the entry chunk and ${b.initialFiles.length - 1} shared chunk(s)`;
     const bareGz = kb("openapi-fetch alone", bare.initialGzip);

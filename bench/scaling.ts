@@ -288,7 +288,7 @@ export const scaling: Benchmark = {
       {
         measure: `resumeAll() of ${jobsText} stored jobs whose tasks have ended: time until all settled`,
         ours: simulated,
-        note: `Each job's first poll after the restart waits the interval its stored create answer predicts (capped at 30 s), 8 jobs at a time, although every task ended long ago: ${hours(median(simulated.values))} for ${jobsText} jobs. Looking at each task at once would take ${jobsText} GETs (next row).`,
+        note: `resumeAll follows every job at once (only downloads take turns, 8 at a time); each job's first poll after the restart waits the interval its stored create answer predicts (capped at 30 s), although every task ended long ago: ${hours(median(simulated.values))} for ${jobsText} jobs. Looking at each task at once would take ${jobsText} GETs (next row).`,
       },
       {
         measure: `resumeAll() of ${jobsText} jobs: real time spent (no sleeping)`,
