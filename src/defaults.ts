@@ -74,3 +74,25 @@ export const MAX_JOB_REF_LENGTH = 256;
 export const DEFAULT_RESUME_DOWNLOADS = 8;
 /** Edits one queue worker handles at once, per queue (submits and looks). */
 export const DEFAULT_WORKER_CONCURRENCY = 4;
+
+// kling-o1-video-edit/verify (src/verify/)
+/** `runVerify`: wait between polls of a task it follows. */
+export const DEFAULT_VERIFY_POLL_INTERVAL_MS = 2_000;
+/** `runVerify`: polls before a task counts as never finishing (15 min at the default interval). */
+export const DEFAULT_VERIFY_MAX_POLLS = 450;
+/** `runVerify` and `probeCallbacks`: how long to wait for a task's first callback delivery after it ended. */
+export const DEFAULT_VERIFY_CALLBACK_WAIT_MS = 60_000;
+/** `runVerify`: each request's deadline. */
+export const DEFAULT_VERIFY_REQUEST_TIMEOUT_MS = 30_000;
+/** A probe's request deadline when its target sets none, so a hanging target fails a check instead of the run. */
+export const DEFAULT_PROBE_REQUEST_TIMEOUT_MS = 15_000;
+/** `probeLifecycle`: wait between polls (the first poll follows the create at once). */
+export const DEFAULT_PROBE_POLL_INTERVAL_MS = 1_000;
+/** `probeLifecycle`: polls before a `task-finishes` violation. */
+export const DEFAULT_PROBE_MAX_POLLS = 60;
+/** `fetchHead`: bytes of a result video read to check it. */
+export const DEFAULT_RESULT_HEAD_BYTES = 4096;
+/** `fetchHead`: its deadline. */
+export const DEFAULT_RESULT_HEAD_TIMEOUT_MS = 30_000;
+/** The callback receiver: how long a `slow` delivery is held before it is answered. */
+export const DEFAULT_SLOW_HOLD_MS = 21_000;

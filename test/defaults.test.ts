@@ -97,4 +97,18 @@ describe("defaults are written once", () => {
     }
     expect(copies).toEqual([]);
   });
+
+  it("no option anywhere in src/ gives a bare number as its `@default`: it links a named constant", () => {
+    const bare: string[] = [];
+    for (const file of sources) {
+      for (const clause of read(file).matchAll(/@default (\d[\d_ ]*)([^\n]*?)(?:\*\/|$)/gm)) {
+        const value = Number((clause[1] ?? "").replaceAll(/[_ ]/g, ""));
+        // 0 and 1 are neutral values (index 0, port 0 = a free one, scale 1), and another library's own default is
+        // named as such ("30000 (BullMQ's)"): neither is a number of ours written twice.
+        if (value === 0 || value === 1 || /\(\w+'s\)/.test(clause[2] ?? "")) continue;
+        bare.push(`${path.relative(ROOT, file)}: @default ${clause[1]}${clause[2]}`.trim());
+      }
+    }
+    expect(bare).toEqual([]);
+  });
 });

@@ -32,7 +32,7 @@ export interface LoadedSpec {
 export interface LoadOptions {
   /** Used for URLs. @default globalThis.fetch */
   fetch?: typeof fetch;
-  /** Gives up on a URL after this long. @default 30000 */
+  /** Gives up on a URL after this long. @default {@link DEFAULT_FETCH_TIMEOUT_MS} */
   timeoutMs?: number;
 }
 

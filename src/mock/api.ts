@@ -41,7 +41,7 @@ export interface MockApiOptions extends EngineOptions {
   callbackFetch?: typeof fetch;
   /** The wait between callback retries (tests inject an instant one). @default a real timer */
   callbackSleep?: Sleep;
-  /** Per-attempt callback timeout in ms. @default 10 000 (the spec's) */
+  /** Per-attempt callback timeout in ms. @default {@link CALLBACK_TIMEOUT_MS} (the spec's 10 s) */
   callbackTimeoutMs?: number;
   /** Waits before callback retries in ms. @default [1000, 2000, 4000] (the spec's) */
   callbackRetryDelaysMs?: readonly number[];

@@ -47,7 +47,7 @@ export interface DeliverOptions {
   fetch?: typeof fetch;
   /** The wait between attempts (tests inject an instant one). @default realSleep */
   sleep?: Sleep;
-  /** Per-attempt timeout in ms. @default CALLBACK_TIMEOUT_MS (10 s) */
+  /** Per-attempt timeout in ms. @default {@link CALLBACK_TIMEOUT_MS} (10 s) */
   timeoutMs?: number;
   /** Wait before each retry; its length is the number of retries. @default CALLBACK_RETRY_DELAYS_MS (1/2/4 s) */
   retryDelaysMs?: readonly number[];

@@ -56,7 +56,7 @@ export interface EngineOptions {
   seed?: number;
   /** Simulated seconds per wall-clock second; 100 runs a 300 s task in 3 s. @default DEFAULT_SPEED (10) */
   speed?: number;
-  /** How long a result link stays valid after the task completes, in wall-clock ms. @default 24 h */
+  /** How long a result link stays valid after the task completes, in wall-clock ms. @default {@link DEFAULT_RESULT_TTL_MS} */
   resultTtlMs?: number;
   /** Base URL the result links point at (the mock's own). @default "http://127.0.0.1:4010" */
   baseUrl?: string;

@@ -25,7 +25,7 @@ export interface MockServerOptions extends MockApiOptions, MockAppOptions {
    * callback connects to is checked like a literal one. Ignored when `callbackFetch` is given. @default dns.lookup
    */
   callbackResolve?: ResolveAll;
-  /** Port to listen on; 0 picks a free one. @default 4010 */
+  /** Port to listen on; 0 picks a free one. @default {@link DEFAULT_PORT} */
   port?: number;
   /** Interface to listen on. @default "127.0.0.1" */
   host?: string;

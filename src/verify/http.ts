@@ -2,6 +2,12 @@
  * Sends one request of a spec operation to a target and returns the exchange, with the body parsed the way the
  * recordings store it. The Authorization header is never part of the returned exchange.
  */
+
+import {
+  DEFAULT_PROBE_REQUEST_TIMEOUT_MS,
+  DEFAULT_RESULT_HEAD_BYTES,
+  DEFAULT_RESULT_HEAD_TIMEOUT_MS,
+} from "../defaults.js";
 import { mediaType } from "./prism-inventions.js";
 import { type Exchange, type Headers, operationTable, pathFor } from "./types.js";
 
@@ -15,7 +21,7 @@ export interface Target {
   token: string;
   /** `fetch` to use. @default globalThis.fetch */
   fetch?: typeof fetch;
-  /** Per-request deadline, so a hanging target fails a check instead of the run. @default 15000 */
+  /** Per-request deadline, so a hanging target fails a check instead of the run. @default {@link DEFAULT_PROBE_REQUEST_TIMEOUT_MS} */
   requestTimeoutMs?: number;
   /** Called with every exchange (the recorder, the report's coverage table). */
   onExchange?: (exchange: Exchange) => void;
@@ -84,7 +90,7 @@ export async function send(target: Target, operationId: string, options: SendOpt
       method: op.method,
       headers: authorization ? { ...headers, authorization } : headers,
       ...(payload !== undefined ? { body: payload } : {}),
-      signal: AbortSignal.timeout(target.requestTimeoutMs ?? 15_000),
+      signal: AbortSignal.timeout(target.requestTimeoutMs ?? DEFAULT_PROBE_REQUEST_TIMEOUT_MS),
     });
     text = await response.text();
   } catch (error) {
@@ -117,10 +123,10 @@ export async function fetchHead(
   url: string,
   options: { fetch?: typeof fetch; timeoutMs?: number; maxBytes?: number } = {},
 ): Promise<{ status: number | null; headers: Headers; head: Uint8Array; error?: string }> {
-  const maxBytes = options.maxBytes ?? 4096;
+  const maxBytes = options.maxBytes ?? DEFAULT_RESULT_HEAD_BYTES;
   try {
     const response = await (options.fetch ?? globalThis.fetch)(url, {
-      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+      signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_RESULT_HEAD_TIMEOUT_MS),
     });
     const chunks: Uint8Array[] = [];
     let size = 0;

@@ -4,6 +4,12 @@
  * which checks it gave evidence for. The same probes run against every target and against the drift corpus, so what
  * the corpus proves about them holds for the real targets.
  */
+
+import {
+  DEFAULT_PROBE_MAX_POLLS,
+  DEFAULT_PROBE_POLL_INTERVAL_MS,
+  DEFAULT_VERIFY_CALLBACK_WAIT_MS,
+} from "../defaults.js";
 import { type BadRequestCase, brokenParam, brokenRules, exampleCreateBody } from "./bad-requests.js";
 import {
   type CallbackTiming,
@@ -231,7 +237,7 @@ export interface CallbackOptions {
   mode?: ReceiverMode;
   /** The spec's timing, scaled. @default callbackTiming(1) */
   timing?: CallbackTiming;
-  /** How long to wait for the first delivery after the task ended. @default 60000 */
+  /** How long to wait for the first delivery after the task ended. @default {@link DEFAULT_VERIFY_CALLBACK_WAIT_MS} */
   firstDeliveryTimeoutMs?: number;
 }
 
@@ -245,9 +251,9 @@ export interface LifecycleOptions {
   headers?: Record<string, string>;
   /** Extra headers of each poll. @default headers */
   pollHeaders?: Record<string, string>;
-  /** Wait between polls (the first poll follows the create at once). @default 1000 */
+  /** Wait between polls (the first poll follows the create at once). @default {@link DEFAULT_PROBE_POLL_INTERVAL_MS} */
   pollIntervalMs?: number;
-  /** Give up after this many polls (a `task-finishes` violation). @default 60 */
+  /** Give up after this many polls (a `task-finishes` violation). @default {@link DEFAULT_PROBE_MAX_POLLS} */
   maxPolls?: number;
   /** @default realSleep */
   sleep?: Sleep;
@@ -287,14 +293,14 @@ export async function probeLifecycle(target: Target, options: LifecycleOptions =
   }
   probe.evaluate("task-visible", "status-order", "progress-monotonic", "task-finishes", "result-url");
   const sleep = options.sleep ?? realSleep;
-  const maxPolls = options.maxPolls ?? 60;
+  const maxPolls = options.maxPolls ?? DEFAULT_PROBE_MAX_POLLS;
   const sequence: Exchange[] = [created];
   let last = createdTask;
   let polls = 0;
   let extraAfterTerminal = false;
   while (polls < maxPolls) {
     // The first poll follows the create at once: a created task must be visible right away.
-    if (polls > 0) await sleep(options.pollIntervalMs ?? 1000);
+    if (polls > 0) await sleep(options.pollIntervalMs ?? DEFAULT_PROBE_POLL_INTERVAL_MS);
     polls += 1;
     const exchange = await probe.send(QUERY, { params: { task_id: id }, headers: options.pollHeaders ?? headers });
     if (!exchange) continue;
@@ -376,7 +382,7 @@ async function checkCallbacks(probe: Probe, options: CallbackOptions, url: strin
   // Enough for the first delivery, then every attempt the mode provokes, then the quiet period.
   const attempts = mode === "slow" ? timing.timeoutMs + (timing.retryDelaysMs[0] ?? 0) : 0;
   const retries = mode === "fail" ? timing.retryDelaysMs.reduce((a, b) => a + 2 * b, 0) : 0;
-  const firstWithinMs = options.firstDeliveryTimeoutMs ?? 60_000;
+  const firstWithinMs = options.firstDeliveryTimeoutMs ?? DEFAULT_VERIFY_CALLBACK_WAIT_MS;
   const maxWaitMs = firstWithinMs + 2 * attempts + retries + 2 * quiet + timing.slackMs;
   const deliveries = await options.receiver.settle(url, { quietMs: quiet, firstWithinMs, maxWaitMs });
   probe.evaluate("callback-delivered");

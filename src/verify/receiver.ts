@@ -7,6 +7,7 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { DEFAULT_SLOW_HOLD_MS } from "../defaults.js";
 import type { CallbackDelivery, ReceivedDelivery, ReceiverMode } from "./callbacks.js";
 import { parseBody } from "./http.js";
 import type { Exchange, Headers } from "./types.js";
@@ -44,7 +45,7 @@ export interface ReceiverOptions {
   port?: number;
   /** The URL senders must use, when it differs from the local one (a tunnel). @default the local URL */
   publicUrl?: string;
-  /** How long a `slow` delivery is held before it is answered. @default 21000 */
+  /** How long a `slow` delivery is held before it is answered. @default {@link DEFAULT_SLOW_HOLD_MS} */
   slowHoldMs?: number;
   /** The clock of the timestamps. @default Date.now */
   now?: () => number;
@@ -114,7 +115,7 @@ export async function startCallbackReceiver(options: ReceiverOptions = {}): Prom
         const timer = setTimeout(() => {
           timers.delete(timer);
           answer();
-        }, options.slowHoldMs ?? 21_000);
+        }, options.slowHoldMs ?? DEFAULT_SLOW_HOLD_MS);
         timers.add(timer);
       } else {
         answer();

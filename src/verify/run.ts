@@ -6,6 +6,12 @@
  * passed, failed, or not applicable with the reason (not selected prerequisites, a Prism server, nothing observed).
  */
 import { SPEC_SHA256, SPEC_VERSION } from "../../generated/spec-meta.js";
+import {
+  DEFAULT_VERIFY_CALLBACK_WAIT_MS,
+  DEFAULT_VERIFY_MAX_POLLS,
+  DEFAULT_VERIFY_POLL_INTERVAL_MS,
+  DEFAULT_VERIFY_REQUEST_TIMEOUT_MS,
+} from "../defaults.js";
 import { exampleCreateBody, FREE_BAD_REQUESTS, PAID_BAD_REQUESTS } from "./bad-requests.js";
 import { callbackTiming, slowHoldMs } from "./callbacks.js";
 import { CHECK_NAMES, CHECKS, type CheckInfo, type CheckName } from "./catalog.js";
@@ -62,13 +68,13 @@ export interface VerifyOptions {
    * @default DEFAULT_CALLBACK_SLACK_MS (300)
    */
   callbackSlackMs?: number;
-  /** Wait between polls of a task. @default 2000 */
+  /** Wait between polls of a task. @default {@link DEFAULT_VERIFY_POLL_INTERVAL_MS} */
   pollIntervalMs?: number;
-  /** Polls before a task counts as never finishing. @default 450 */
+  /** Polls before a task counts as never finishing. @default {@link DEFAULT_VERIFY_MAX_POLLS} */
   maxPolls?: number;
-  /** How long to wait for a task's first callback delivery after it ended. @default 60000 */
+  /** How long to wait for a task's first callback delivery after it ended. @default {@link DEFAULT_VERIFY_CALLBACK_WAIT_MS} */
   callbackWaitMs?: number;
-  /** Per-request deadline. @default 30000 */
+  /** Per-request deadline. @default {@link DEFAULT_VERIFY_REQUEST_TIMEOUT_MS} */
   requestTimeoutMs?: number;
   /** @default globalThis.fetch */
   fetch?: typeof fetch;
@@ -175,7 +181,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
     name: "verify",
     baseUrl: options.baseUrl.replace(/\/+$/, ""),
     token: options.apiKey,
-    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_VERIFY_REQUEST_TIMEOUT_MS,
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.onExchange ? { onExchange: options.onExchange } : {}),
   };
@@ -211,8 +217,8 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
     log(`paid checks: ${PAID_BAD_REQUESTS.length} invalid bodies, then tasks followed to their end`);
     for (const testCase of PAID_BAD_REQUESTS) results.push(await probeBadRequest(target, testCase));
     const base: LifecycleOptions = {
-      pollIntervalMs: options.pollIntervalMs ?? 2000,
-      maxPolls: options.maxPolls ?? 450,
+      pollIntervalMs: options.pollIntervalMs ?? DEFAULT_VERIFY_POLL_INTERVAL_MS,
+      maxPolls: options.maxPolls ?? DEFAULT_VERIFY_MAX_POLLS,
       ...(options.sleep ? { sleep: options.sleep } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
     };
@@ -239,7 +245,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyResult> {
               receiver,
               ...(mode ? { mode } : {}),
               timing,
-              firstDeliveryTimeoutMs: options.callbackWaitMs ?? 60_000,
+              firstDeliveryTimeoutMs: options.callbackWaitMs ?? DEFAULT_VERIFY_CALLBACK_WAIT_MS,
             },
           }
         : {};
