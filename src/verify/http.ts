@@ -74,7 +74,13 @@ export async function send(target: Target, operationId: string, options: SendOpt
   const op = operationTable[operationId];
   if (!op) throw new Error(`unknown operation ${operationId}`);
   const path = pathFor(operationId, options.params);
-  const headers: Headers = { accept: "application/json", ...options.headers };
+  // Lowercase names, and no credential from the caller's headers: the one Authorization header comes from `auth`
+  // (a second, differently cased one would be sent joined to ours, and would stay in the exchange).
+  const headers: Headers = { accept: "application/json" };
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    const lower = name.toLowerCase();
+    if (lower !== "authorization") headers[lower] = value;
+  }
   let payload: string | undefined;
   if (options.body !== undefined) {
     payload = typeof options.body === "string" ? options.body : JSON.stringify(options.body);

@@ -59,6 +59,22 @@ describe("send", () => {
     expect(seen).toEqual([exchange]);
   });
 
+  it("sends one credential, from auth, whatever case a caller's headers use, and keeps every form out of the exchange", async () => {
+    const { t, sent, seen } = target(() => json({ id: "x", status: "pending" }));
+    const exchange = await send(t, "getTaskDetail", {
+      params: { task_id: "x" },
+      headers: { Authorization: "Bearer sk-other-key", Prefer: "code=200" },
+    });
+    expect(sent[0]?.init.headers).toEqual({
+      accept: "application/json",
+      prefer: "code=200",
+      authorization: "Bearer sk-test-token",
+    });
+    expect(JSON.stringify(exchange)).not.toMatch(/sk-other-key|sk-test-token/i);
+    expect(exchange.request.headers).toEqual({ accept: "application/json", prefer: "code=200" });
+    expect(seen).toEqual([exchange]);
+  });
+
   it("serialises a body with the spec's content type, sends a raw string as it is, and honours auth", async () => {
     const { t, sent } = target(() => json({}));
     const withBody = await send(t, "createVideoGeneration", { body: { prompt: "p" }, auth: "none" });
