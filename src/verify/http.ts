@@ -36,7 +36,7 @@ export interface SendOptions {
   params?: Record<string, string>;
   /** A JSON body (serialised), or a raw string sent as is. */
   body?: unknown;
-  /** Extra headers (`Prefer`). */
+  /** Extra headers (`Prefer`); names are lowercased and an `Authorization` among them is dropped (use `auth`). */
   headers?: Headers;
   /** @default "token" */
   auth?: Auth;
