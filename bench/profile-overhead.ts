@@ -113,10 +113,11 @@ async function drive(which: string, baseUrl: string, calls: number): Promise<voi
 }
 
 /**
- * The request loop's path, rebuilt piece by piece beside bare openapi-fetch, side by side; ratios to bare. The loop
- * (src/request.ts) sends `fetch(url, init)` itself under a deadline scope, reads the text, parses and validates it.
+ * The request loop's path (src/request.ts sends `fetch(url, init)` under a deadline scope, reads the text, parses and
+ * validates it), rebuilt piece by piece beside bare openapi-fetch and the client itself: what `--parts` times over
+ * the network and `--stub` times without one.
  */
-async function parts(base: string, calls: number, rounds: number): Promise<void> {
+function pathContenders(base: string): Record<string, () => Promise<unknown>> {
   const headers = { Authorization: `Bearer ${KEY}`, Accept: "application/json" };
   const url = `${base}/v1/tasks/${TASK.id}`;
   const api = createClient<paths>({ baseUrl: base });
@@ -128,15 +129,15 @@ async function parts(base: string, calls: number, rounds: number): Promise<void>
     if (!response.ok || (validate && !validateTaskDetail(data))) throw new Error("bad answer");
     return data;
   };
-  const inScope = async (fn: (scope: CallScope) => Promise<unknown>) => {
+  const scoped = async (validate: boolean) => {
     const scope = new CallScope(undefined, DEFAULT_TIMEOUT_MS);
     try {
-      return await fn(scope);
+      return await raw(scope.signal, validate);
     } finally {
       scope.dispose();
     }
   };
-  const contenders = {
+  return {
     "bare openapi-fetch": async () => {
       const { data } = await api.GET("/v1/tasks/{task_id}", { params: { path: { task_id: TASK.id } }, headers });
       if (!data) throw new Error("no data");
@@ -144,18 +145,26 @@ async function parts(base: string, calls: number, rounds: number): Promise<void>
     },
     "fetch(url, init), text, JSON.parse": () => raw(),
     "+ an AbortController's signal": () => raw(new AbortController().signal),
-    "+ deadline scope (CallScope: controller and timer)": () => inScope((s) => raw(s.signal)),
-    "+ validation (all of the above)": () => inScope((s) => raw(s.signal, true)),
+    "+ deadline scope (CallScope: controller and timer)": () => scoped(false),
+    "+ validation": () => scoped(true),
     "tasks.get, validateResponses false": () => unvalidated.tasks.get(TASK.id),
     "tasks.get": () => ours.tasks.get(TASK.id),
   };
+}
+
+/**
+ * The request loop's path, rebuilt piece by piece beside bare openapi-fetch, side by side; ratios to bare. The loop
+ * (src/request.ts) sends `fetch(url, init)` itself under a deadline scope, reads the text, parses and validates it.
+ */
+async function parts(base: string, calls: number, rounds: number): Promise<void> {
+  const contenders = pathContenders(base);
   const { perCall } = await timeInterleaved(contenders, {
     calls,
     rounds,
     warmup: 300,
     log: (m) => process.stderr.write(`  .. ${m}\n`),
   });
-  const bare = perCall["bare openapi-fetch"];
+  const bare = perCall["bare openapi-fetch"] ?? [];
   console.log(
     `${rounds} rounds of ${calls} calls per contender, interleaved; median (min-max) µs per call, ratio to bare\n`,
   );
@@ -177,44 +186,13 @@ async function parts(base: string, calls: number, rounds: number): Promise<void>
 async function stubbed(sets: number): Promise<void> {
   const body = JSON.stringify(TASK);
   const base = "http://127.0.0.1:9";
-  const url = `${base}/v1/tasks/${TASK.id}`;
-  const headers = { Authorization: `Bearer ${KEY}`, Accept: "application/json" };
   const realFetch = globalThis.fetch;
   globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
     new Request(input, init);
     return new Response(body, { headers: { "content-type": "application/json", "content-length": `${body.length}` } });
   }) as typeof fetch;
   try {
-    const api = createClient<paths>({ baseUrl: base });
-    const ours = createKlingClient({ apiKey: KEY, baseUrl: base });
-    const unvalidated = createKlingClient({ apiKey: KEY, baseUrl: base, validateResponses: false });
-    const raw = async (signal?: AbortSignal, validate = false) => {
-      const response = await fetch(url, { method: "GET", headers, ...(signal ? { signal } : {}) });
-      const data: unknown = JSON.parse(await response.text());
-      if (!response.ok || (validate && !validateTaskDetail(data))) throw new Error("bad answer");
-      return data;
-    };
-    const scoped = async (validate: boolean) => {
-      const scope = new CallScope(undefined, DEFAULT_TIMEOUT_MS);
-      try {
-        return await raw(scope.signal, validate);
-      } finally {
-        scope.dispose();
-      }
-    };
-    const contenders: Record<string, () => Promise<unknown>> = {
-      "bare openapi-fetch": async () => {
-        const { data } = await api.GET("/v1/tasks/{task_id}", { params: { path: { task_id: TASK.id } }, headers });
-        if (!data) throw new Error("no data");
-        return data;
-      },
-      "fetch(url, init), text, JSON.parse": () => raw(),
-      "+ an AbortController's signal": () => raw(new AbortController().signal),
-      "+ deadline scope (CallScope: controller and timer)": () => scoped(false),
-      "+ validation": () => scoped(true),
-      "tasks.get, validateResponses false": () => unvalidated.tasks.get(TASK.id),
-      "tasks.get": () => ours.tasks.get(TASK.id),
-    };
+    const contenders = pathContenders(base);
     const names = Object.keys(contenders);
     const block = 200;
     for (const name of names) for (let i = 0; i < 3000; i++) await contenders[name]?.();
