@@ -17,6 +17,11 @@ function violationsOf(change: Record<string, unknown>): RuleViolation[] {
 
 describe("inputNameOf", () => {
   it.each<[string, string, string]>([
+    ["prompt", "--prompt", "prompt"],
+    ["video_urls", "--video", "video"],
+    ["aspect_ratio", "--aspect-ratio", "aspect_ratio"],
+    ["keep_original_sound", "--keep-sound", "keep_original_sound"],
+    ["callback_url", "--callback-url", "callback_url"],
     ["image_urls[0]", "--image #1", "images[0]"],
     ["image_urls[3]", "--image #4", "images[3]"],
     ["image_urls", "--image", "images"],

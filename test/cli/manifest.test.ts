@@ -1,9 +1,7 @@
-/** The batch manifest parser and the flag names in rule messages. */
+/** The batch manifest parser (the flag names in rule messages: test/cli/flags.test.ts). */
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { describeViolation, inputNameOf } from "../../src/cli/flags.js";
 import { itemKey, parseManifest } from "../../src/cli/manifest.js";
-import { checkCreateRequest } from "../../src/rules.js";
 
 const line = (value: Record<string, unknown>) => JSON.stringify(value);
 const ok = { prompt: "Make it cinematic", video: "https://example.com/in.mp4" };
@@ -83,40 +81,5 @@ describe("parseManifest", () => {
 
   it("an empty manifest is an error", () => {
     expect(parseManifest("\n\n", "/r").problems).toEqual(["the manifest has no lines"]);
-  });
-});
-
-describe("flag names", () => {
-  it.each([
-    ["prompt", "--prompt", "prompt"],
-    ["video_urls", "--video", "video"],
-    ["video_urls[0]", "--video", "video"],
-    ["image_urls[2]", "--image #3", "images[2]"],
-    ["aspect_ratio", "--aspect-ratio", "aspect_ratio"],
-    ["keep_original_sound", "--keep-sound", "keep_original_sound"],
-    ["callback_url", "--callback-url", "callback_url"],
-  ])("%s -> %s / %s", (field, flag, key) => {
-    expect(inputNameOf(field, "flags")).toBe(flag);
-    expect(inputNameOf(field, "manifest")).toBe(key);
-  });
-
-  it("every violation of a bad request is rewritten to name its flag", () => {
-    const violations = checkCreateRequest({
-      model: "kling-o1-video-edit",
-      prompt: "",
-      video_urls: ["https://e.com/a.mp4", "https://e.com/b.mp4"],
-      image_urls: ["https://e.com/a.jpg", "https://e.com/b.bmp"],
-      callback_url: "https://192.168.1.1/x",
-    });
-    const messages = violations.map((v) => describeViolation(v, "flags"));
-    expect(messages).toEqual(
-      expect.arrayContaining([
-        "--video must be given once (the API edits one video per request)",
-        expect.stringMatching(/^--prompt must not be empty/),
-        expect.stringMatching(/^--image #2 must be an image URL/),
-        expect.stringMatching(/^--callback-url must not point at an internal address/),
-      ]),
-    );
-    for (const m of messages) expect(m).toMatch(/^--/);
   });
 });
