@@ -12,8 +12,9 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { createKlingClient, MemoryCallbackStore, type Task } from "../src/index.js";
+import { createKlingClient, type Task } from "../src/index.js";
 import { createNodeCallbackListener } from "../src/node.js";
+import { MemoryCallbackStore } from "../src/webhooks.js";
 
 async function main(): Promise<void> {
   const live = Boolean(process.env.KLING_API_KEY);

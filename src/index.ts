@@ -92,21 +92,6 @@ export { backoffDelayMs, DEFAULT_MAX_RETRIES, MAX_RETRY_AFTER_MS } from "./retry
 export { checkCreateRequest, type RuleViolation } from "./rules.js";
 // types.ts: the public types and only those (the wire types from generated/schema.ts and the options)
 export type * from "./types.js";
-// webhooks.ts
-export {
-  type CallbackReading,
-  type CallbackStore,
-  type ConfirmTask,
-  callbackKey,
-  createCallbackHandler,
-  DEFAULT_CALLBACK_BODY_TIMEOUT_MS,
-  DEFAULT_CONFIRM_WINDOW_MS,
-  DEFAULT_JOB_PARAM,
-  DEFAULT_MAX_CALLBACK_BYTES,
-  type HandleCallbackOptions,
-  handleCallback,
-  MemoryCallbackStore,
-  parseCallback,
-  type ReadCallbackOptions,
-  readCallback,
-} from "./webhooks.js";
+// webhooks.ts is the `kling-o1-video-edit/webhooks` entry, not re-exported here: a receiver runs on a server, and a
+// re-export would put its code into every browser app's initial chunk (esbuild assigns a file reached from the entry
+// to the chunk loaded at start, with every part a lazy chunk uses; client.jobs loads it lazily).

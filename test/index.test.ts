@@ -1,21 +1,26 @@
-import { build } from "esbuild";
+import { type BuildOptions, build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import * as entry from "../src/index.js";
+import * as webhooks from "../src/webhooks.js";
+
+/** A browser build with splitting, as an app's bundler makes it (node: left external, to be listed). */
+const browserBuild = (input: Pick<BuildOptions, "entryPoints" | "stdin">) =>
+  build({
+    ...input,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "browser",
+    outdir: "out",
+    write: false,
+    metafile: true,
+    external: ["node:*"],
+    logLevel: "silent",
+  });
 
 describe("src/index.ts", () => {
   it("has no static node: import anywhere in its graph (browsers, Deno, Bun), only the lazy download chunk", async () => {
-    const result = await build({
-      entryPoints: ["src/index.ts"],
-      bundle: true,
-      splitting: true,
-      format: "esm",
-      platform: "browser",
-      outdir: "out",
-      write: false,
-      metafile: true,
-      external: ["node:*"],
-      logLevel: "silent",
-    });
+    const result = await browserBuild({ entryPoints: ["src/index.ts"] });
     const outputs = Object.entries(result.metafile.outputs);
     const entryOut = outputs.find(([, o]) => o.entryPoint === "src/index.ts");
     expect(entryOut).toBeDefined();
@@ -55,11 +60,44 @@ describe("src/index.ts", () => {
       "DownloadError",
       "MissingApiKeyError",
       "KlingError",
-      "parseCallback",
-      "handleCallback",
       "downloadBlob",
     ]) {
       expect(entry, name).toHaveProperty(name);
     }
+  });
+
+  it("leaves the webhook receiver to its own entry, kling-o1-video-edit/webhooks", () => {
+    for (const name of ["handleCallback", "readCallback", "parseCallback", "createCallbackHandler", "callbackKey"]) {
+      expect(entry, name).not.toHaveProperty(name);
+      expect(webhooks, name).toHaveProperty(name);
+    }
+    expect(webhooks).toHaveProperty("MemoryCallbackStore");
+  });
+
+  it("loads no webhook code at start in a browser app that creates, waits and downloads (client.jobs loads it lazily)", async () => {
+    const app = [
+      'import { createKlingClient } from "./src/index.ts";',
+      'const client = createKlingClient({ apiKey: "k" });',
+      'const created = await client.edits.create({ prompt: "p", video_urls: ["https://example.com/in.mp4"] });',
+      "const { blob } = await client.downloadBlob(await client.tasks.wait(created.id));",
+      "export const job = client.jobs;",
+      "export default blob;",
+    ].join("\n");
+    const result = await browserBuild({ stdin: { contents: app, resolveDir: process.cwd(), loader: "ts" } });
+    const { outputs } = result.metafile;
+    const entryOut = Object.keys(outputs).find((file) => outputs[file]?.entryPoint !== undefined) as string;
+    // The chunks a browser loads at start: the entry and what it imports statically, transitively.
+    const atStart = [entryOut];
+    for (const file of atStart) {
+      for (const imp of outputs[file]?.imports ?? []) {
+        if (imp.kind === "import-statement" && imp.path in outputs && !atStart.includes(imp.path))
+          atStart.push(imp.path);
+      }
+    }
+    const inputsAtStart = atStart.flatMap((file) => Object.keys(outputs[file]?.inputs ?? {}));
+    expect(inputsAtStart).toContain("src/client.ts");
+    expect(inputsAtStart).not.toContain("src/webhooks.ts");
+    // It is still in the build, in a lazy chunk, for client.jobs.handleCallback.
+    expect(Object.values(outputs).some((o) => "src/webhooks.ts" in o.inputs)).toBe(true);
   });
 });

@@ -11,10 +11,8 @@ import {
   type DownloadBlobResult,
   type DownloadOptions,
   type DownloadResult,
-  handleCallback,
   type KlingClient,
   type Logger,
-  parseCallback,
   type RequestOptions,
   type RuleViolation,
   type Task,
@@ -22,6 +20,7 @@ import {
   type WithResponse,
 } from "../src/index.js";
 import type { createNodeCallbackListener, downloadToFile } from "../src/node.js";
+import { handleCallback, parseCallback } from "../src/webhooks.js";
 
 describe("public types", () => {
   it("uses the wire's own snake_case types from generated/schema.ts", () => {

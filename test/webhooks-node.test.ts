@@ -1,8 +1,9 @@
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { MemoryCallbackStore, type Task } from "../src/index.js";
+import type { Task } from "../src/index.js";
 import { createNodeCallbackListener, toWebRequest } from "../src/node.js";
+import { MemoryCallbackStore } from "../src/webhooks.js";
 import { taskDetail } from "./support/fake-fetch.js";
 
 const received: Task[] = [];

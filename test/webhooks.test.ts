@@ -1,15 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { operations } from "../generated/operations.js";
-import {
-  ContractViolationError,
-  callbackKey,
-  createKlingClient,
-  handleCallback,
-  MemoryCallbackStore,
-  parseCallback,
-  readCallback,
-  type Task,
-} from "../src/index.js";
+import { ContractViolationError, createKlingClient, type Task } from "../src/index.js";
+import { callbackKey, handleCallback, MemoryCallbackStore, parseCallback, readCallback } from "../src/webhooks.js";
 import { apiError, json, scriptedFetch, TASK_ID, taskDetail } from "./support/fake-fetch.js";
 
 const examples = operations.getTaskDetail.responses["200"].body.examples;
