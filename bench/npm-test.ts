@@ -1,5 +1,5 @@
 /**
- * 6. The whole `npm test` wall time on this machine (scripts/test.ts: typecheck:build then vitest, beside lint, spec
+ * 6. The whole `npm test` wall time on this machine (scripts/test.ts: build then vitest, beside typecheck, lint, spec
  * lints and the generated-code check), and each stage's time as the runner printed it. Slow, so it runs
  * once per bench run whatever `--rounds` says; skip it with `--skip npm-test` or `BENCH_SKIP=npm-test`.
  * Target: under 60 s.
@@ -56,7 +56,7 @@ export const npmTest: Benchmark = {
       notes: [
         ctx.smoke
           ? "Smoke mode: a trivial command through the same timing path."
-          : `scripts/test.ts: typecheck:build then vitest, beside biome lint | spec lints (Spectral, Redocly, schema) | check:generated at nice 10, at the same time${files ? ` (vitest: files ${files}; tests ${tests})` : ""}.`,
+          : `scripts/test.ts: build then vitest, beside typecheck | biome lint | spec lints (Spectral, Redocly, schema) | check:generated at nice 10, at the same time${files ? ` (vitest: files ${files}; tests ${tests})` : ""}.`,
       ],
       rows: [
         {

@@ -35,7 +35,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "kling-verify-packed-"));
   if (!existsSync(join(ROOT, "dist/src/verify/index.js")) || !existsSync(join(ROOT, "dist/src/cli/verify.js"))) {
-    await run(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+    await run(process.execPath, [join(ROOT, "node_modules/typescript-native/bin/tsc"), "-p", "tsconfig.build.json"], {
       cwd: ROOT,
     });
   }

@@ -57,7 +57,7 @@ export async function ensureBuilt(): Promise<void> {
       try {
         execFileSync(
           process.execPath,
-          [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
+          [path.join(ROOT, "node_modules/typescript-native/bin/tsc"), "-p", "tsconfig.build.json"],
           {
             cwd: ROOT,
             stdio: "pipe",
