@@ -1,16 +1,17 @@
 /**
- * The installed package, not the clone: `npm pack`, install the tarball into a fresh project (from npm's cache when
- * it can), and run its `kling-edit verify --base-url <mock>` and `kling-edit drift spec` there, as a team that
- * installed the package would in CI. Needs the build (`npm test` builds first; a missing build is built here).
+ * The installed package, not the clone: the `npm pack` tarball of this build (made once and shared with the package
+ * and runtime tests, test/package/packed.ts), installed with `npm install` into a fresh project (from npm's cache
+ * when it can), and its `kling-edit verify --base-url <mock>` and `kling-edit drift spec` run there, as a team that
+ * installed the package would in CI. Needs the build (`npm test` builds first; a missing build is built).
  */
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MockServer, startMockServer } from "../src/mock/index.js";
+import { packed } from "../test/package/packed.js";
 import { ROOT } from "./lib/paths.js";
 
 const run = promisify(execFile);
@@ -34,22 +35,13 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "kling-verify-packed-"));
-  if (!existsSync(join(ROOT, "dist/src/verify/index.js")) || !existsSync(join(ROOT, "dist/src/cli/verify.js"))) {
-    await run(process.execPath, [join(ROOT, "node_modules/typescript-native/bin/tsc"), "-p", "tsconfig.build.json"], {
-      cwd: ROOT,
-    });
-  }
-  // --ignore-scripts: prepack would rebuild dist/ (rm -rf, then tsc) while other test files run the built CLI.
-  const { stdout } = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], { cwd: ROOT });
-  const [packed] = JSON.parse(stdout) as { filename: string }[];
+  const { tarball } = await packed();
   project = join(dir, "consumer");
   await mkdir(project);
   await writeFile(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-  await run(
-    "npm",
-    ["install", join(dir, packed?.filename ?? ""), "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts"],
-    { cwd: project },
-  );
+  await run("npm", ["install", tarball, "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts"], {
+    cwd: project,
+  });
   mock = await startMockServer({ port: 0, seed: 9, speed: 1000, apiKey: KEY });
 }, 240_000);
 
