@@ -1,6 +1,7 @@
 /**
  * Ctrl-C (SIGINT) sent to the built CLI while it waits for a task and while it downloads a result: it stops cleanly,
- * prints the task id and the exact command to resume, leaves no partial file, and exits 130.
+ * prints the task id and the exact command to resume, leaves no partial file, and exits 130. Only the interrupted
+ * runs are subprocesses; the task the download test needs is created and waited for in this process (main()).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -12,7 +13,7 @@ import {
   jsonLines,
   mockServer,
   proxy,
-  runCli,
+  runMain,
   startCli,
   tempDir,
 } from "./helpers.js";
@@ -53,9 +54,9 @@ describe.concurrent("Ctrl-C", () => {
     const outDir = path.join(dir, "download");
     const out = path.join(outDir, "result.mp4");
     try {
-      const created = await runCli([...apiArgs(mock), "edit", ...EDIT_FLAGS, "--quiet"]);
+      const created = await runMain([...apiArgs(mock), "edit", ...EDIT_FLAGS, "--quiet"]);
       const id = created.stdout.trim();
-      expect((await runCli([...apiArgs(mock), "wait", id])).code).toBe(0);
+      expect((await runMain([...apiArgs(mock), "wait", id])).code).toBe(0);
 
       const running = startCli([...apiArgs(stalling), "--json", "download", id, "--out", out]);
       await running.waitForEvent((e) => e.event === "download" && (e.bytes as number) > 0);
