@@ -11,6 +11,7 @@ import { createKlingClient } from "../../src/index.js";
 import type { MockServer } from "../../src/mock/index.js";
 import {
   apiArgs,
+  completed,
   EDIT_FLAGS,
   ensureBuilt,
   jsonLines,
@@ -418,9 +419,7 @@ describe.concurrent("kling-edit", () => {
       const snap = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
       const taskId = snap.taskId as string;
       // status asks the API, so the task must really have completed (a spawned CLI's start-up used to give it time).
-      while ((await snapshot(mock)).tasks.find((t) => t.id === taskId)?.status !== "completed") {
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await completed(mock, taskId);
       fs.writeFileSync(
         file,
         JSON.stringify({
