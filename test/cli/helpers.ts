@@ -175,6 +175,9 @@ let loaded: Promise<typeof Main> | undefined;
 function loadMain(): Promise<typeof Main> {
   loaded ??= (async () => {
     for (const key of Object.keys(process.env)) if (key.startsWith("KLING_")) delete process.env[key];
+    // Each run adds its Ctrl-C handlers (SIGINT, SIGTERM) to this process while it lasts, and a file runs up to 32
+    // at once: more than Node's warning threshold of 10 listeners, without any leak.
+    process.setMaxListeners(64);
     const silent = ((_chunk: unknown, ...rest: unknown[]) => {
       (rest.find((r) => typeof r === "function") as (() => void) | undefined)?.();
       return true;
