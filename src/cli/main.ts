@@ -5,7 +5,7 @@
  */
 import { CommanderError } from "commander";
 import { EXIT } from "./exit-codes.js";
-import { Output, scrub } from "./output.js";
+import { Output, type OutStream, scrub } from "./output.js";
 import { buildProgram, type ProgramResult } from "./program.js";
 import { reportError } from "./report.js";
 
@@ -20,20 +20,29 @@ function secretsOf(argv: readonly string[]): string[] {
   return secrets;
 }
 
+/** Where the CLI prints: the process's streams, or a test's (which runs commands in-process). */
+export interface MainStreams {
+  stdout: OutStream;
+  stderr: OutStream;
+}
+
 /** Runs the CLI on `argv` (as process.argv) and resolves with the exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: MainStreams = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   const secrets = secretsOf(argv);
   let output: Output | undefined;
   const result: ProgramResult = {};
   const program = buildProgram(
     (globals) => {
-      output = new Output({ json: globals.json === true, quiet: globals.quiet === true, secrets });
+      output = new Output({ json: globals.json === true, quiet: globals.quiet === true, secrets, ...io });
       return output;
     },
     result,
     {
-      writeOut: (text) => process.stdout.write(scrub(text, secrets)),
-      writeErr: (text) => process.stderr.write(scrub(text, secrets)),
+      writeOut: (text) => io.stdout.write(scrub(text, secrets)),
+      writeErr: (text) => io.stderr.write(scrub(text, secrets)),
     },
   );
   try {
@@ -44,13 +53,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       // Help and --version exit 0; everything else commander rejects is bad usage (it has printed why).
       if (error.exitCode === 0) return EXIT.ok;
       if (argv.includes("--json")) {
-        process.stdout.write(
+        io.stdout.write(
           `${JSON.stringify({ event: "error", error: { exitCode: EXIT.usage, message: scrub(error.message, secrets) }, exitCode: EXIT.usage })}\n`,
         );
       }
       return EXIT.usage;
     }
-    return reportError(error, output ?? new Output({ json: argv.includes("--json"), secrets }));
+    return reportError(error, output ?? new Output({ json: argv.includes("--json"), secrets, ...io }));
   }
 }
 

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBatch } from "../../src/cli/batch.js";
-import { BackoffGate, gatedFetch } from "../../src/cli/gate.js";
+import { BackoffGate, type GateOptions, gatedFetch } from "../../src/cli/gate.js";
 import { JournalStore } from "../../src/cli/journal.js";
 import { type ManifestItem, parseManifest } from "../../src/cli/manifest.js";
 import { Output } from "../../src/cli/output.js";
@@ -102,13 +102,15 @@ async function run(
     server?: MockServer;
     /** Changes the journal before the run (to make it fail). */
     patch?: (journal: JournalStore) => void;
+    /** The gate's clock and sleep (default: real time). */
+    clock?: GateOptions;
   } = {},
 ) {
   const server = opts.server ?? mock;
   const journalFile = opts.journal ?? path.join(tempDir("kling-runner-j-"), "journal.ndjson");
   const journal = JournalStore.open(journalFile);
   opts.patch?.(journal);
-  const gate = new BackoffGate({ random: () => 0 });
+  const gate = new BackoffGate({ random: () => 0, ...opts.clock });
   const faulty = faultyFetch(faults);
   const client = createKlingClient({
     apiKey: "test-key",
@@ -162,12 +164,27 @@ describe.concurrent("runBatch on jobs", () => {
   });
 
   it("a refusal that proves nothing was created (the API's 503, connection refused) is retried up to maxRefusals, then fails (exit 5)", async () => {
+    // The gate's back-offs (0.5 s, 1 s, 2 s: 3.5 s of real waiting) pass on a clock that only its sleeps move on.
+    const waits: number[] = [];
+    const start = Date.now();
+    let skipped = 0;
+    const clock: GateOptions = {
+      now: () => start + skipped,
+      sleep: async (ms, signal) => {
+        signal?.throwIfAborted();
+        waits.push(ms);
+        skipped += ms;
+      },
+    };
     const { summary, creates } = await run(items(1), (n) => (n % 2 === 0 ? unavailable : "refused"), {
       maxRefusals: 3,
+      clock,
     });
     expect(creates).toBe(4); // the first try and 3 more
     expect(summary.failed).toMatchObject([{ line: 1, stage: "create", exitCode: 5 }]);
     expect(summary.exitCode).toBe(5);
+    // Each refusal in a row doubles the shared back-off (no Retry-After to follow here).
+    expect(waits).toEqual([500, 1000, 2000]);
   });
 
   // Issue 11, item 1: a batch re-run paid twice for a create answered 408 (it was journaled "failed", as a refusal).

@@ -1,12 +1,16 @@
 /**
- * `kling-edit batch`, built and run as a subprocess against a mock started here: manifest validation, a full run,
- * a run SIGKILLed mid-way and resumed (no duplicate create, every result downloaded), unknown submission outcomes.
+ * `kling-edit batch` against a mock started here: manifest validation, a full run, a run SIGKILLed mid-way and
+ * resumed (no duplicate create, every result downloaded), Ctrl-C, unknown submission outcomes. Runs go through
+ * main() in this process; the built executable is spawned only for the run that is SIGKILLed or interrupted.
  */
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { itemKey } from "../../src/cli/manifest.js";
-import { apiArgs, ensureBuilt, jsonLines, mockServer, proxy, runCli, snapshot, startCli, tempDir } from "./helpers.js";
+import { apiArgs, ensureBuilt, jsonLines, mockServer, proxy, runMain, snapshot, startCli, tempDir } from "./helpers.js";
+
+// Every test waits on polls (a second or more each) and they run at once: more than the default 5 at a time.
+vi.setConfig({ maxConcurrency: 16 });
 
 let dir: string;
 beforeAll(async () => {
@@ -68,7 +72,7 @@ describe.concurrent("batch", () => {
         ].join("\n"),
       );
       const out = path.join(dir, "bad-out");
-      const run = await runCli([...apiArgs(mock), "batch", file, "--out", out]);
+      const run = await runMain([...apiArgs(mock), "batch", file, "--out", out]);
       expect(run.code).toBe(2);
       expect(run.stderr).toContain("4 bad lines, nothing was submitted");
       expect(run.stderr).toMatch(/line 2: video must be a video URL ending in \.mp4, \.mov/);
@@ -89,7 +93,7 @@ describe.concurrent("batch", () => {
       const file = manifest("happy", 4, (i) => (i === 1 ? { out: "named/second.mp4", aspect_ratio: "9:16" } : {}));
       const out = path.join(dir, "happy-out");
       const args = [...apiArgs(mock), "--json", "batch", file, "--out", out, "--concurrency", "2"];
-      const run = await runCli(args);
+      const run = await runMain(args);
       expect(run.code, run.stderr).toBe(0);
       const summary = summaryOf(run.stdout);
       expect(summary).toMatchObject({ total: 4, failed: [], unknown: [], notStarted: [], exitCode: 0 });
@@ -98,7 +102,7 @@ describe.concurrent("batch", () => {
       for (const d of summary.done) expect(fs.statSync(d.path).size).toBeGreaterThan(0);
       expect((await snapshot(mock)).createRequests).toBe(4);
 
-      const again = await runCli(args);
+      const again = await runMain(args);
       expect(again.code).toBe(0);
       const second = summaryOf(again.stdout);
       expect(second.done.every((d) => d.skipped === true)).toBe(true);
@@ -133,7 +137,7 @@ describe.concurrent("batch", () => {
       expect((await snapshot(mock)).createRequests).toBe(submittedBefore.size);
 
       gate.options.holdPolls = false;
-      const resumed = await runCli(args);
+      const resumed = await runMain(args);
       expect(resumed.code, resumed.stderr).toBe(0);
       const resumedEvents = jsonLines(resumed.stdout);
       expect(resumedEvents.find((e) => e.event === "journal")).toMatchObject({
@@ -185,7 +189,7 @@ describe.concurrent("batch", () => {
       expect(summary.resume).not.toContain("test-key");
 
       gate.options.holdPolls = false;
-      const resumed = await runCli(args);
+      const resumed = await runMain(args);
       expect(resumed.code, resumed.stderr).toBe(0);
       expect(summaryOf(resumed.stdout).done).toHaveLength(4);
       expect((await snapshot(mock)).createRequests).toBe(4);
@@ -217,7 +221,7 @@ describe.concurrent("batch", () => {
       };
       fs.writeFileSync(path.join(out, "kling-edit-journal.ndjson"), `${JSON.stringify(snapshot1)}\n`);
       const args = [...apiArgs(mock), "--json", "batch", file, "--out", out];
-      const run = await runCli(args);
+      const run = await runMain(args);
       expect(run.code).toBe(5);
       const summary = summaryOf(run.stdout);
       expect(summary.unknown).toMatchObject([{ line: 1 }]);
@@ -225,12 +229,12 @@ describe.concurrent("batch", () => {
       expect(summary.done.map((d) => d.line)).toEqual([2]);
       expect((await snapshot(mock)).createRequests).toBe(1);
 
-      const human = await runCli([...apiArgs(mock), "batch", file, "--out", out]);
+      const human = await runMain([...apiArgs(mock), "batch", file, "--out", out]);
       expect(human.code).toBe(5);
       expect(human.stdout).toMatch(/Unknown \(not resubmitted\):\n\s+line 1: /);
       expect((await snapshot(mock)).createRequests).toBe(1);
 
-      const forced = await runCli([...args, "--resubmit-unknown"]);
+      const forced = await runMain([...args, "--resubmit-unknown"]);
       expect(forced.code, forced.stderr).toBe(0);
       expect(summaryOf(forced.stdout).done).toHaveLength(2);
       expect((await snapshot(mock)).createRequests).toBe(2);
@@ -245,12 +249,12 @@ describe.concurrent("batch", () => {
       const file = manifest("reset", 2);
       const out = path.join(dir, "reset-out");
       const args = [...apiArgs(reset), "--json", "batch", file, "--out", out];
-      const run = await runCli(args);
+      const run = await runMain(args);
       expect(run.code).toBe(5);
       expect(summaryOf(run.stdout).unknown.map((u) => u.line)).toEqual([1, 2]);
       // The mock created both tasks before dropping the connections: a blind retry would have billed them twice.
       expect((await snapshot(reset)).createRequests).toBe(2);
-      const again = await runCli(args);
+      const again = await runMain(args);
       expect(again.code).toBe(5);
       expect((await snapshot(reset)).createRequests).toBe(2);
     } finally {
@@ -264,12 +268,12 @@ describe.concurrent("batch", () => {
       const file = manifest("fails", 2);
       const out = path.join(dir, "fails-out");
       const args = [...apiArgs(failing), "batch", file, "--out", out, "--json"];
-      const run = await runCli(args);
+      const run = await runMain(args);
       expect(run.code).toBe(4);
       const summary = summaryOf(run.stdout);
       expect(summary.failed).toHaveLength(2);
       for (const f of summary.failed) expect(f.reason).toContain("video_download_failed");
-      const again = await runCli(args);
+      const again = await runMain(args);
       expect(again.code).toBe(4);
       expect((await snapshot(failing)).createRequests).toBe(2);
     } finally {
@@ -282,7 +286,7 @@ describe.concurrent("batch", () => {
     const KEY = "sk-BATCHLEAK-987654321";
     try {
       const file = manifest("auth", 3);
-      const run = await runCli([
+      const run = await runMain([
         ...apiArgs(strict, KEY),
         "batch",
         file,

@@ -11,7 +11,7 @@ import { commandTree, completionScript, SHELLS } from "../../src/cli/completion.
 import { EXIT } from "../../src/cli/exit-codes.js";
 import { buildProgram } from "../../src/cli/program.js";
 import { requireRuntime } from "../package/packed.js";
-import { ensureBuilt, runCli, tempDir } from "./helpers.js";
+import { runMain, tempDir } from "./helpers.js";
 
 const program = buildProgram(
   () => {
@@ -149,14 +149,12 @@ describe.concurrent("fish and zsh", () => {
   });
 });
 
-describe("kling-edit completion (the built CLI)", () => {
-  beforeAll(() => ensureBuilt());
-
+describe("kling-edit completion (through main(), in this process)", () => {
   it("prints the script for the shell; an unknown shell is bad usage", async () => {
-    const bash = await runCli(["completion", "bash"]);
+    const bash = await runMain(["completion", "bash"]);
     expect(bash.code).toBe(EXIT.ok);
     expect(bash.stdout).toBe(completionScript(program, "bash"));
-    const unknown = await runCli(["completion", "pwsh"]);
+    const unknown = await runMain(["completion", "pwsh"]);
     expect(unknown.code).toBe(EXIT.usage);
     expect(unknown.stderr).toContain("Allowed choices are bash, zsh, fish");
   });

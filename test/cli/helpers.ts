@@ -1,6 +1,7 @@
 /**
- * Helpers of the CLI's end-to-end tests: build the CLI once (if dist/ is older than the sources), run it as a
- * subprocess, read its NDJSON output, and talk to a mock server started in the test.
+ * Helpers of the CLI's end-to-end tests: run the CLI in this process through main() (most tests), or build it once
+ * (if dist/ is older than the sources) and run it as a subprocess (tests about the process itself: signals, a
+ * killed run, standard input, the bin shim); read its NDJSON output; talk to a mock server started in the test.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -9,12 +10,14 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { vi } from "vitest";
+import type { main as Main } from "../../src/cli/main.js";
 import { type MockServer, type MockServerOptions, startMockServer } from "../../src/mock/index.js";
 
 /** The repository's root. */
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-/** The built CLI, as package.json's `bin` names it. */
-export const CLI = path.join(ROOT, "dist/src/cli/main.js");
+/** The built CLI, as package.json's `bin` names it (it loads main.js, saying so when an optional dependency is missing). */
+export const CLI = path.join(ROOT, "dist/src/cli/bin.js");
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -161,6 +164,87 @@ export function startCli(args: string[], options: { env?: Record<string, string>
   };
 }
 
+let loaded: Promise<typeof Main> | undefined;
+
+/**
+ * src/cli/main.ts's `main`. That module runs process.argv when imported (it is the executable), so it is imported
+ * once per test file with argv `--version`, its output swallowed and process.exit stubbed (as main.test.ts does).
+ * The developer's KLING_* variables are removed from this test file's process first, as cleanEnv keeps them from
+ * a child.
+ */
+function loadMain(): Promise<typeof Main> {
+  loaded ??= (async () => {
+    for (const key of Object.keys(process.env)) if (key.startsWith("KLING_")) delete process.env[key];
+    // Each run adds its Ctrl-C handlers (SIGINT, SIGTERM) to this process while it lasts, and a file runs up to 32
+    // at once: more than Node's warning threshold of 10 listeners, without any leak.
+    process.setMaxListeners(64);
+    const silent = ((_chunk: unknown, ...rest: unknown[]) => {
+      (rest.find((r) => typeof r === "function") as (() => void) | undefined)?.();
+      return true;
+    }) as typeof process.stdout.write;
+    const exit = vi.spyOn(process, "exit").mockImplementation((() => undefined) as never);
+    const spies = [exit, vi.spyOn(process.stdout, "write").mockImplementation(silent)];
+    spies.push(vi.spyOn(process.stderr, "write").mockImplementation(silent));
+    const argv = process.argv;
+    process.argv = [process.execPath, "kling-edit", "--version"];
+    try {
+      const { main } = await import("../../src/cli/main.js");
+      // Its exit runs in the (stubbed) write callbacks, so before the import settles; never later, for real.
+      if (exit.mock.calls.length === 0) throw new Error("main.ts did not exit after its own run");
+      return main;
+    } finally {
+      process.argv = argv;
+      for (const spy of spies) spy.mockRestore();
+    }
+  })();
+  return loaded;
+}
+
+let inFlight = 0;
+let envRun = false;
+
+/**
+ * Runs the CLI in this process, through main() as the executable does, with stdout and stderr captured (neither is
+ * a terminal, like a pipe). Runs may overlap, each with its own streams, except one given `env`: it sets those
+ * variables in this process for its duration, so it must run alone (in a describe that is not concurrent), and
+ * an overlap fails the test instead of leaking the variables into another run.
+ */
+export async function runMain(args: string[], options: { env?: Record<string, string> } = {}): Promise<RunResult> {
+  const main = await loadMain();
+  const env = Object.entries(options.env ?? {});
+  if (envRun || (env.length > 0 && inFlight > 0)) throw new Error("runMain with env overlapped another run");
+  const saved = env.map(([key]) => [key, process.env[key]] as const);
+  for (const [key, value] of env) process.env[key] = value;
+  envRun = env.length > 0;
+  inFlight++;
+  let stdout = "";
+  let stderr = "";
+  try {
+    const code = await main([process.execPath, "kling-edit", ...args], {
+      stdout: {
+        write: (chunk) => {
+          stdout += chunk;
+          return true;
+        },
+      },
+      stderr: {
+        write: (chunk) => {
+          stderr += chunk;
+          return true;
+        },
+      },
+    });
+    return { code, signal: null, stdout, stderr };
+  } finally {
+    inFlight--;
+    envRun = false;
+    for (const [key, value] of saved) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
+
 /** Runs the built CLI to the end. */
 export function runCli(
   args: string[],
@@ -199,6 +283,19 @@ export async function snapshot(mock: MockServer): Promise<{
 }> {
   const res = await fetch(`${mock.url}/__mock/tasks`);
   return (await res.json()) as { createRequests: number; tasks: { id: string; status: string }[] };
+}
+
+/**
+ * Resolves once the mock says task `id` has completed (its admin snapshot, every 20 ms): quicker than a client's
+ * wait, whose polls are at least a second apart, where a test only needs a finished task to start from.
+ */
+export async function completed(mock: MockServer, id: string): Promise<void> {
+  for (;;) {
+    const status = (await snapshot(mock)).tasks.find((t) => t.id === id)?.status;
+    if (status === "completed") return;
+    if (status === "failed") throw new Error(`task ${id} failed`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** The global options that point the CLI at a mock started by the test. */

@@ -2,11 +2,10 @@
  * The batch journal, a JobStore in one append-only NDJSON file: last line per job wins, a torn last line is dropped, a
  * corrupt line is refused with a recovery that does not pay twice; and its lock, taken over atomically.
  */
-import { execFile, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/cli/exit-codes.js";
 import { JournalStore, parseJournal } from "../../src/cli/journal.js";
@@ -37,9 +36,11 @@ function snap(id: string, state: JobSnapshot["state"], extra: Partial<JobSnapsho
   };
 }
 
-/** A pid that existed and has exited: what a SIGKILLed run leaves behind. */
+/** A pid that existed and has exited: what a SIGKILLed run leaves behind (`true`: a process far cheaper than node). */
 function deadPid(): number {
-  return Number(spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString());
+  const { pid, status } = spawnSync("true");
+  if (status !== 0 || !pid) throw new Error("could not run `true`");
+  return pid;
 }
 
 describe("JournalStore", () => {
@@ -163,18 +164,39 @@ describe("JournalLock under concurrent processes", () => {
     for (let i = 0; i < trials; i++) {
       fs.writeFileSync(path.join(dir, `${i}.lock`), JSON.stringify({ pid: dead, host: os.hostname(), token: "dead" }));
     }
-    const startAt = Date.now() + 1_500;
-    const run = promisify(execFile);
     const script = path.join(ROOT, "test/cli/lock-race.mjs");
     const lockModule = path.join(ROOT, "dist/src/cli/lock.js");
-    const children = await Promise.all(
-      Array.from({ length: 4 }, () =>
-        run(process.execPath, [script, lockModule, dir, String(trials), String(startAt), "40"]),
-      ),
-    );
+    // Each process says when it is loaded and when it has tried every trial; the slots start once all are loaded,
+    // and the locks are let go once all are done (no guess at how long start-up takes on a loaded machine).
+    const children = Array.from({ length: 4 }, () => {
+      const child = spawn(process.execPath, [script, lockModule, dir, String(trials), "-", "40"], {
+        stdio: ["pipe", "pipe", "inherit"],
+      });
+      let stdout = "";
+      const waiting = new Map<string, () => void>();
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+        stdout += chunk;
+        for (const [word, resolve] of waiting) if (stdout.split("\n").includes(word)) resolve();
+      });
+      const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+      const said = (word: string) =>
+        Promise.race([
+          new Promise<void>((resolve) => waiting.set(word, resolve)),
+          closed.then((code) => Promise.reject(new Error(`exited ${code} before "${word}"; stdout: ${stdout}`))),
+        ]);
+      return { child, ready: said("ready"), done: said("done"), closed, stdout: () => stdout };
+    });
+    await Promise.all(children.map((c) => c.ready));
+    const startAt = Date.now() + 100;
+    for (const { child } of children) child.stdin.write(`${startAt}\n`);
+    await Promise.all(children.map((c) => c.done));
+    for (const { child } of children) child.stdin.end();
+    expect(await Promise.all(children.map((c) => c.closed))).toEqual([0, 0, 0, 0]);
     const winners = new Map<number, number>();
     for (const { stdout } of children) {
-      for (const line of stdout.split("\n").filter(Boolean))
+      for (const line of stdout()
+        .split("\n")
+        .filter((l) => /^\d+$/.test(l)))
         winners.set(Number(line), (winners.get(Number(line)) ?? 0) + 1);
     }
     for (let i = 0; i < trials; i++) expect(winners.get(i) ?? 0, `trial ${i}`).toBe(1);

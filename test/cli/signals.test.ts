@@ -1,18 +1,20 @@
 /**
  * Ctrl-C (SIGINT) sent to the built CLI while it waits for a task and while it downloads a result: it stops cleanly,
- * prints the task id and the exact command to resume, leaves no partial file, and exits 130.
+ * prints the task id and the exact command to resume, leaves no partial file, and exits 130. Only the interrupted
+ * runs are subprocesses; the task the download test needs is created in this process (main()).
  */
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   apiArgs,
+  completed,
   EDIT_FLAGS,
   ensureBuilt,
   jsonLines,
   mockServer,
   proxy,
-  runCli,
+  runMain,
   startCli,
   tempDir,
 } from "./helpers.js";
@@ -53,9 +55,9 @@ describe.concurrent("Ctrl-C", () => {
     const outDir = path.join(dir, "download");
     const out = path.join(outDir, "result.mp4");
     try {
-      const created = await runCli([...apiArgs(mock), "edit", ...EDIT_FLAGS, "--quiet"]);
+      const created = await runMain([...apiArgs(mock), "edit", ...EDIT_FLAGS, "--quiet"]);
       const id = created.stdout.trim();
-      expect((await runCli([...apiArgs(mock), "wait", id])).code).toBe(0);
+      await completed(mock, id);
 
       const running = startCli([...apiArgs(stalling), "--json", "download", id, "--out", out]);
       await running.waitForEvent((e) => e.event === "download" && (e.bytes as number) > 0);
