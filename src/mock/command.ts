@@ -184,9 +184,9 @@ export function createMockCommand(name = "mock", io: MockCommandIo = {}): Comman
       };
       const mock = await startMockServer(options);
       const settings = { scenario: options.scenario ?? "happy", resultTtlMs: options.resultTtlMs ?? 0 };
-      io.onListening?.(mock, settings);
-      write(banner(mock, settings));
-      await new Promise<void>((resolve) => {
+      // The handlers come first: whoever reads the banner may send a Ctrl-C at once, and a signal that arrives
+      // before a handler is installed kills the process with Node's default action, the server unclosed.
+      const stopped = new Promise<void>((resolve) => {
         const stop = (signal: NodeJS.Signals) => {
           process.off("SIGINT", stop);
           process.off("SIGTERM", stop);
@@ -196,5 +196,8 @@ export function createMockCommand(name = "mock", io: MockCommandIo = {}): Comman
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
       });
+      io.onListening?.(mock, settings);
+      write(banner(mock, settings));
+      await stopped;
     });
 }

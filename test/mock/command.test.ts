@@ -119,3 +119,31 @@ describe("banner", () => {
     expect(text).toContain("Replaying 3 recorded answers first");
   });
 });
+
+describe("mock command run", () => {
+  it("listens for SIGINT and SIGTERM before it announces itself (a Ctrl-C right after the banner stops it cleanly)", async () => {
+    const events: string[] = [];
+    const before = { SIGINT: process.listenerCount("SIGINT"), SIGTERM: process.listenerCount("SIGTERM") };
+    const handling = () =>
+      process.listenerCount("SIGINT") > before.SIGINT && process.listenerCount("SIGTERM") > before.SIGTERM;
+    let announced!: () => void;
+    const announcedOnce = new Promise<void>((resolve) => {
+      announced = resolve;
+    });
+    const command = createMockCommand("mock", {
+      write: (text) => {
+        events.push(`${text.includes("http://") ? "banner" : "line"} (handling: ${handling()})`);
+        if (text.includes("http://")) announced();
+      },
+      onListening: () => events.push(`listening (handling: ${handling()})`),
+    });
+    const run = command.parseAsync(["--port", "0", "--host", "127.0.0.1"], { from: "user" });
+    await announcedOnce;
+    expect(events.slice(0, 2)).toEqual(["listening (handling: true)", "banner (handling: true)"]);
+    // Stop it as a Ctrl-C would: its handler closes the server and the action returns.
+    process.emit("SIGINT", "SIGINT");
+    await run;
+    expect(process.listenerCount("SIGINT")).toBe(before.SIGINT);
+    expect(process.listenerCount("SIGTERM")).toBe(before.SIGTERM);
+  });
+});
