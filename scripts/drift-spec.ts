@@ -11,8 +11,8 @@
  *   --fail-on      exit 1 on breaking changes (default), or on risky ones too.
  *   --complete     the upstream document(s) are the whole API: a pinned operation they lack counts as removed
  *                  (breaking) instead of "not in the upstream document".
- *   --apply        write the upstream document into spec/ (see scripts/drift/apply.ts) and run `npm run generate`,
- *                  so the diff of spec/ and generated/ shows the impact.
+ *   --apply        write the upstream document into spec/ (see scripts/drift/apply.ts) and regenerate generated/ (what
+ *                  `npm run generate` does), so the diff of spec/ and generated/ shows the impact.
  *   --out DIR      also write DIR/drift-spec.md and DIR/drift-spec.json.
  *   --pinned FILE  compare against FILE instead of spec/ (not with --apply).
  *   --accept FILE  known differences (YAML or JSON list of {rule, operation, where, field?, reason?}): reported
@@ -20,7 +20,7 @@
  *
  * Exit codes: 0 no drift that fails the run, 1 drift at or above --fail-on, 2 the check could not run.
  */
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { registerInputError } from "../src/drift/command.js";
 import type { Io } from "../src/drift/findings.js";
@@ -28,26 +28,30 @@ import { processIo } from "../src/drift/findings.js";
 import type { LoadOptions } from "../src/drift/load.js";
 import { runSpecDrift } from "../src/drift/spec-command.js";
 import { ApplyError, applyPlan, planApply } from "./drift/apply.js";
-import { ROOT, SPEC_FILE, SPEC_PATH } from "./paths.js";
+import { ROOT, SPEC_PATH } from "./paths.js";
 
 registerInputError(ApplyError);
 
-/** Runs the command; returns its exit code. `io` and `load` are injected by tests. */
+/**
+ * Runs the command; returns its exit code. `io`, `load` and `root` are injected by tests: `root` is where spec/ is
+ * read and where `--apply` writes spec/ and generated/ (a copy of the repository in tests).
+ */
 export function main(
   argv: string[],
   io: Io = processIo,
   env: Record<string, string | undefined> = process.env,
   load: LoadOptions = {},
+  root: string = ROOT,
 ): Promise<number> {
   return runSpecDrift(argv, {
     name: "drift:spec",
-    pinnedFile: SPEC_FILE,
+    pinnedFile: join(root, SPEC_PATH),
     io,
     env,
     load,
     apply: async (pinned, upstreams, complete, pinnedFile) => {
       const plan = planApply(pinned, upstreams, complete);
-      const output = await applyPlan(plan, pinnedFile, ROOT);
+      const output = await applyPlan(plan, pinnedFile, root);
       io.stderr(
         [
           `drift:spec --apply: ${plan.mode === "replace" ? "replaced" : "merged into"} ${SPEC_PATH}` +

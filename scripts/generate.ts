@@ -10,6 +10,9 @@
  *   generated/spec-facts.ts  enums, defaults, limits, the task id prefix, error titles and types src/ would retype
  *
  * Usage: tsx scripts/generate.ts [--out DIR]   (default: generated/)
+ *
+ * `generate(outDir, specFile)` is the same step in-process: `drift:spec --apply` regenerates through it instead of
+ * starting `npm run generate` (two more Node processes and a second TypeScript load).
  */
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -120,8 +123,12 @@ async function generateTypes(doc: JsonObject): Promise<string> {
   return `${HEADER}\n${astToString(ast)}`;
 }
 
-export async function generate(outDir: string): Promise<string[]> {
-  const text = await readFile(join(ROOT, SPEC_PATH), "utf8");
+/**
+ * Writes every generated file into `outDir` from `specFile` (default: the pinned spec); returns their paths relative
+ * to `outDir`. The headers always name {@link SPEC_PATH}: `specFile` is for a copy of the repository (tests).
+ */
+export async function generate(outDir: string, specFile: string = join(ROOT, SPEC_PATH)): Promise<string[]> {
+  const text = await readFile(specFile, "utf8");
   const doc = parse(text) as JsonObject;
   const sha256 = createHash("sha256").update(text).digest("hex");
   const info = isObject(doc.info) ? doc.info : {};
@@ -162,8 +169,13 @@ export async function generate(outDir: string): Promise<string[]> {
   return Object.keys(files);
 }
 
+/** What `npm run generate` prints: `generated DIR/schema.ts, ...`. */
+export function describeGenerated(outDir: string, written: readonly string[]): string {
+  return `generated ${written.map((f) => join(outDir, f)).join(", ")}`;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { out: { type: "string", default: join(ROOT, "generated") } } });
   const written = await generate(resolve(values.out ?? "generated"));
-  console.log(`generated ${written.map((f) => join(values.out ?? "generated", f)).join(", ")}`);
+  console.log(describeGenerated(values.out ?? "generated", written));
 }

@@ -1,6 +1,6 @@
 /**
- * `drift:spec --apply`: writes the upstream document into spec/ so that `npm run generate` and the pull request's
- * diff of generated/ show what the change does to the client.
+ * `drift:spec --apply`: writes the upstream document into spec/ and regenerates generated/ from it (what
+ * `npm run generate` does), so that the pull request's diff of generated/ shows what the change does to the client.
  *
  * - Replace: one upstream document that holds every pinned operation (or `--complete`) becomes the spec as it is,
  *   written as YAML. It keeps the pinned `jsonSchemaDialect` when upstream states none: that line is a tooling
@@ -10,9 +10,8 @@
  *   and its components replace pinned components of the same name. Everything else in the pinned spec (other
  *   operations, comments, top-level fields) stays, so applying the create page does not delete the task query.
  */
-import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { isMap, isScalar, parseDocument, stringify } from "yaml";
 import { isObject, type JsonObject, type LoadedSpec } from "../../src/drift/load.js";
 import { stableJson } from "../../src/drift/schema-view.js";
@@ -118,25 +117,25 @@ export function planApply(pinned: LoadedSpec, upstreams: LoadedSpec[], complete:
   };
 }
 
-const run = promisify(execFile);
-
 /** `--apply` wrote the spec but could not regenerate from it. */
 export class ApplyError extends Error {
   override name = "ApplyError";
 }
 
-/** Writes the planned spec to `specFile` and runs `npm run generate` in `root`; returns generate's output. */
+/**
+ * Writes the planned spec to `specFile` and regenerates `root`/generated/ from it; returns what `npm run generate`
+ * prints. The generator runs in this process (scripts/generate.ts, loaded only here: it brings in TypeScript), so
+ * `root` must be the repository these scripts belong to, or a copy of its spec/ and generated/ (tests).
+ */
 export async function applyPlan(plan: ApplyPlan, specFile: string, root: string): Promise<string> {
   await writeFile(specFile, plan.text);
   try {
-    const { stdout, stderr } = await run("npm", ["run", "--silent", "generate"], { cwd: root, maxBuffer: 1 << 24 });
-    return `${stdout}${stderr}`.trim();
+    const { describeGenerated, generate } = await import("../generate.js");
+    const outDir = join(root, "generated");
+    return describeGenerated(outDir, await generate(outDir, specFile));
   } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string };
     throw new ApplyError(
-      `spec written, but \`npm run generate\` failed (fix the spec, or \`git checkout spec/\` to undo):\n${
-        `${e.stdout ?? ""}${e.stderr ?? ""}`.trim() || e.message
-      }`,
+      `spec written, but \`npm run generate\` failed (fix the spec, or \`git checkout spec/\` to undo):\n${error}`,
       { cause: error },
     );
   }
