@@ -80,6 +80,16 @@ export async function loadSpec(source: string, options: LoadOptions = {}): Promi
   return parseSpec(text, source);
 }
 
+/** The document parsed as JSON when it is JSON (an object), else `undefined`. */
+function jsonFirst(text: string): unknown {
+  if (!/^\s*\{/.test(text)) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Parses, checks and dereferences a document already read. `source` names it in messages and is the base that
  * relative `$ref`s (`./schemas.yaml#/Task`) resolve against.
@@ -88,8 +98,9 @@ export async function parseSpec(text: string, source: string): Promise<LoadedSpe
   const shown = redactUrl(source);
   let raw: unknown;
   try {
-    // YAML 1.2 is a superset of JSON: one parser reads both.
-    raw = parse(text);
+    // YAML 1.2 is a superset of JSON: one parser reads both. A JSON document goes to JSON.parse first, many times
+    // faster; when that fails the YAML parser's message (line and column) is the one reported.
+    raw = jsonFirst(text) ?? parse(text);
   } catch (error) {
     throw new DriftInputError(`${shown} is neither JSON nor YAML: ${(error as Error).message}`, { cause: error });
   }

@@ -42,6 +42,17 @@ describe("parseSpec refuses what it cannot compare", () => {
 });
 
 describe("parseSpec", () => {
+  it("reads a JSON document as the YAML parser does, and reports broken JSON with the YAML parser's position", async () => {
+    const text = doc({ components: { schemas: { N: { type: "integer", maximum: 9007199254740991, enum: [1.5e3] } } } });
+    const asJson = await parseSpec(text, "up.json");
+    // The same text with a leading comment is not JSON: the YAML parser reads it.
+    const asYaml = await parseSpec(`# yaml\n${text}`, "up.yaml");
+    expect(asJson.raw).toEqual(asYaml.raw);
+    await expect(parseSpec('{"openapi": "3.1.0",\n  "paths": {', "up.json")).rejects.toThrow(
+      /^up\.json is neither JSON nor YAML: .*line 2/s,
+    );
+  });
+
   it("keeps the document as written in raw and resolves every $ref in resolved, cycles as shared objects", async () => {
     const text = doc({
       components: {
