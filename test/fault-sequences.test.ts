@@ -193,12 +193,14 @@ describe("fault sequences against a counting server", () => {
           outcome = o;
         });
         // Timers move on the fake clock, straight to the next one. File writes are real: while one is in flight the
-        // clock waits for it (up to 50 ms), so a download's deadline never passes during a write that took a
+        // clock waits for it (50 event-loop turns, then up to 50 ms), so a download's deadline never passes during a write that took a
         // millisecond. Stepping 500 ms per event-loop turn instead took 140 turns a sequence and let the clock run
         // minutes ahead of the disk on a loaded machine (downloads timed out at random: 15 to 58 failed waits of 1000).
         const realEnd = performance.now() + 20_000;
         while (!settled && performance.now() < realEnd) {
-          for (let i = 0; fsBusy() && i < 50; i++) await new Promise((resolve) => realSetTimeout(resolve, 1));
+          for (let i = 0; fsBusy() && i < 100; i++) {
+            await new Promise((resolve) => (i < 50 ? setImmediate(resolve) : realSetTimeout(resolve, 1)));
+          }
           await vi.advanceTimersToNextTimerAsync();
           await new Promise((resolve) => setImmediate(resolve));
         }
