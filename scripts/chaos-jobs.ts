@@ -21,7 +21,13 @@ const KEY = "sk-chaos-0123456789";
 const SELF = fileURLToPath(import.meta.url);
 
 /** The child: resume what the store holds, submit what it does not, follow everything to a file. */
-async function child(baseUrl: string, storeDir: string, outDir: string, jobs: number): Promise<void> {
+async function child(
+  baseUrl: string,
+  storeDir: string,
+  outDir: string,
+  jobs: number,
+  pollIntervalMs?: number,
+): Promise<void> {
   const client = createKlingClient({
     apiKey: KEY,
     baseUrl,
@@ -41,7 +47,7 @@ async function child(baseUrl: string, storeDir: string, outDir: string, jobs: nu
       { id: `edit-${i}`, destination: path.join(outDir, `edit-${i}.mp4`) },
     );
     if (job.state === "submitted" || job.state === "completed") {
-      await job.wait({ timeoutMs: 30_000 });
+      await job.wait({ timeoutMs: 30_000, ...(pollIntervalMs ? { pollIntervalMs } : {}) });
       if (job.state === "completed") await job.download(path.join(outDir, `edit-${i}.mp4`), { allowInsecure: true });
     }
   }
@@ -67,6 +73,13 @@ export async function chaosTrial(opts: {
   seed: number;
   maxKillMs: number;
   maxStarts?: number;
+  /** A fixed poll interval for the child's waits (the small run in test/ uses one). @default the adaptive schedule */
+  pollIntervalMs?: number;
+  /**
+   * The child as a JavaScript file bundled from this script (the small run in test/ builds one: it starts in about
+   * 0.1 s instead of 1 s through tsx). @default this script through tsx
+   */
+  childScript?: string;
 }): Promise<ChaosResult> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "kling-chaos-"));
   const storeDir = path.join(work, "jobs");
@@ -86,7 +99,15 @@ export async function chaosTrial(opts: {
       starts++;
       const proc = spawn(
         process.execPath,
-        ["--import", "tsx", SELF, "--child", mock.url, storeDir, outDir, String(opts.jobs)],
+        [
+          ...(opts.childScript ? [opts.childScript] : ["--import", "tsx", SELF]),
+          "--child",
+          mock.url,
+          storeDir,
+          outDir,
+          String(opts.jobs),
+          ...(opts.pollIntervalMs ? [String(opts.pollIntervalMs)] : []),
+        ],
         {
           stdio: ["ignore", "pipe", "pipe"],
         },
@@ -149,8 +170,14 @@ export async function chaosTrial(opts: {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === "--child") {
-    const [, baseUrl, storeDir, outDir, jobs] = args;
-    await child(baseUrl as string, storeDir as string, outDir as string, Number(jobs));
+    const [, baseUrl, storeDir, outDir, jobs, pollIntervalMs] = args;
+    await child(
+      baseUrl as string,
+      storeDir as string,
+      outDir as string,
+      Number(jobs),
+      pollIntervalMs ? Number(pollIntervalMs) : undefined,
+    );
     return;
   }
   const flag = (name: string, fallback: number) => {

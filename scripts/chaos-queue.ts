@@ -18,19 +18,23 @@ import { startRedis } from "../test/support/redis.js";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const KEY = "sk-queue-chaos-0123456789";
 
-/** `node --import tsx src/cli/main.ts worker ...`: one `kling-edit worker` process from the sources. */
+/**
+ * `node --import tsx src/cli/main.ts worker ...`: one `kling-edit worker` process from the sources; with `build`, the
+ * built `node dist/src/cli/main.js worker ...` (starts in a quarter of the time: no TypeScript to compile).
+ */
 export function workerCommand(o: {
   redisUrl: string;
   out: string;
   baseUrl: string;
   concurrency: number;
+  build?: boolean;
 }): [string, string[]] {
   return [
     process.execPath,
     [
-      "--import",
-      "tsx",
-      path.join(ROOT, "src/cli/main.ts"),
+      ...(o.build
+        ? [path.join(ROOT, "dist/src/cli/main.js")]
+        : ["--import", "tsx", path.join(ROOT, "src/cli/main.ts")]),
       "worker",
       "--queue",
       o.redisUrl,
@@ -62,6 +66,8 @@ export async function queueChaos(opts: {
   workers: number;
   killEveryMs: number;
   kills: number;
+  /** Run the workers from dist/ (which must be built from the current sources). @default false: from the sources */
+  build?: boolean;
 }): Promise<QueueChaosResult> {
   const started = Date.now();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "kling-qchaos-"));
@@ -73,7 +79,13 @@ export async function queueChaos(opts: {
   const procs: (ChildProcess | undefined)[] = [];
   const spawnWorker = (i: number) => {
     procs[i] = spawn(
-      ...workerCommand({ redisUrl: redis.url, out: path.join(work, "out"), baseUrl: mock.url, concurrency: 4 }),
+      ...workerCommand({
+        redisUrl: redis.url,
+        out: path.join(work, "out"),
+        baseUrl: mock.url,
+        concurrency: 4,
+        build: opts.build ?? false,
+      }),
       {
         stdio: process.env.CHAOS_DEBUG ? "inherit" : "ignore",
         env: { ...process.env, KLING_API_KEY: KEY, KLING_QUEUE_LOCK_MS: "2000" },

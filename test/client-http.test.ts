@@ -4,7 +4,7 @@
  */
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   APIConnectionError,
   APIError,
@@ -18,6 +18,13 @@ import {
   UpstreamError,
 } from "../src/index.js";
 import { created, params, TASK_ID, taskDetail } from "./support/fake-fetch.js";
+import { slept } from "./support/instant-sleep.js";
+
+// Retry back-offs take no real time here (500 ms + 1 s per retried fault was most of this file's time); the delays
+// asked for are in `slept` and checked below.
+vi.mock("../src/internal/scope.js", async (original) =>
+  (await import("./support/instant-sleep.js")).instantSleep(original),
+);
 
 type Fault = "ok" | "429" | "503" | "503-gateway" | "408" | "500" | "502" | "reset" | "hang" | "malformed" | "cut-body";
 
@@ -118,6 +125,7 @@ beforeEach(() => {
   postsReceived = 0;
   tasksCreated = 0;
   getsReceived = 0;
+  slept.length = 0;
 });
 
 const client = (options: Parameters<typeof createKlingClient>[0] = {}) =>
@@ -169,6 +177,10 @@ describe("creates at a real server: never a duplicate in the default mode", () =
     expect(err).toBeInstanceOf(APIConnectionError);
     expect(err.code).toBe("ECONNREFUSED");
     expect(attempts).toBe(2);
+    // The one retry waited the first back-off (500 ms less up to 25% jitter).
+    expect(slept).toHaveLength(1);
+    expect(slept[0]).toBeGreaterThanOrEqual(375);
+    expect(slept[0]).toBeLessThanOrEqual(500);
   });
 
   it("with retryUnsafe the same faults do resend (the documented risk)", async () => {
@@ -186,6 +198,15 @@ describe("GETs at a real server", () => {
     fault = f;
     await expect(client().tasks.get(TASK_ID)).rejects.toBeInstanceOf(Error);
     expect(getsReceived).toBe(3);
+    // Each retry waited: the server's Retry-After: 0 when it sent one, else the back-off (500 ms, then 1 s, less
+    // up to 25% jitter).
+    expect(slept).toHaveLength(2);
+    if (f === "reset" || f === "cut-body") {
+      expect(slept[0]).toBeGreaterThanOrEqual(375);
+      expect(slept[0]).toBeLessThanOrEqual(500);
+      expect(slept[1]).toBeGreaterThanOrEqual(750);
+      expect(slept[1]).toBeLessThanOrEqual(1000);
+    } else expect(slept).toEqual([0, 0]);
   });
 
   it("times out a hanging GET at the total deadline", async () => {

@@ -16,11 +16,18 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { DownloadError, type DownloadResumeState, downloadBlob, RESULT_EXPIRY_WARNING_MS } from "../src/index.js";
 import { downloadToFile, type FileDownloadOptions, STALE_PART_MS } from "../src/node.js";
 import { recordingLogger } from "./support/fake-fetch.js";
+import { slept } from "./support/instant-sleep.js";
 import { fileBytes, type ResultServer, startResultServer } from "./support/result-server.js";
+
+// A retry's back-off takes no real time here (it was half a second per retried download); the delays asked for are
+// in `slept`.
+vi.mock("../src/internal/scope.js", async (original) =>
+  (await import("./support/instant-sleep.js")).instantSleep(original),
+);
 
 const SIZE = 200_000;
 let host: ResultServer;
@@ -34,6 +41,7 @@ beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), "kling-dl-resume-"));
   host.seen.length = 0;
   host.files.clear();
+  slept.length = 0;
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -108,6 +116,10 @@ describe.each(transports)("resume via %s", (_name, base) => {
       [206, "bytes=50000-", SIZE - 50_000],
     ]);
     expect(parts()).toEqual([]);
+    // The retry waited the first back-off (500 ms less up to 25% jitter).
+    expect(slept).toHaveLength(1);
+    expect(slept[0]).toBeGreaterThanOrEqual(375);
+    expect(slept[0]).toBeLessThanOrEqual(500);
   });
 
   it("a body of many chunks cut after the part file's write buffer fills: the part holds exactly the bytes in order", async () => {

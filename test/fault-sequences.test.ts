@@ -36,6 +36,10 @@ const FAULTS = [
 type Fault = (typeof FAULTS)[number];
 
 const RUNS = Number(process.env.FAULT_SEQUENCES ?? 1000);
+/** The real setTimeout, taken before any test fakes it. */
+const realSetTimeout = globalThis.setTimeout;
+/** Real file-system work in flight (the download's part file, its rename, the destination checks). */
+const fsBusy = () => process.getActiveResourcesInfo().some((r) => r.startsWith("FS") || r === "CloseReq");
 
 /** The counting server, as a fetch: tasks it created, and the next faults to answer with. */
 function server(faults: Fault[]) {
@@ -188,10 +192,16 @@ describe("fault sequences against a counting server", () => {
           settled = true;
           outcome = o;
         });
-        // Timers move on the fake clock; file writes are real, so each step also lets I/O complete.
+        // Timers move on the fake clock, straight to the next one. File writes are real: while one is in flight the
+        // clock waits for it (50 event-loop turns, then up to 50 ms), so a download's deadline never passes during a write that took a
+        // millisecond. Stepping 500 ms per event-loop turn instead took 140 turns a sequence and let the clock run
+        // minutes ahead of the disk on a loaded machine (downloads timed out at random: 15 to 58 failed waits of 1000).
         const realEnd = performance.now() + 20_000;
         while (!settled && performance.now() < realEnd) {
-          await vi.advanceTimersByTimeAsync(500);
+          for (let i = 0; fsBusy() && i < 100; i++) {
+            await new Promise((resolve) => (i < 50 ? setImmediate(resolve) : realSetTimeout(resolve, 1)));
+          }
+          await vi.advanceTimersToNextTimerAsync();
           await new Promise((resolve) => setImmediate(resolve));
         }
         vi.useRealTimers();

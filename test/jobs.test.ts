@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   createKlingClient,
   DownloadError,
@@ -21,6 +21,7 @@ import {
 } from "../src/index.js";
 import { type MockServer, startMockServer } from "../src/mock/index.js";
 import { fileJobStore } from "../src/node.js";
+import { json, networkError, scriptedFetch, taskDetail } from "./support/fake-fetch.js";
 
 const KEY = "sk-jobs-test-key-0123456789";
 const params = { prompt: "Make it cinematic", video_urls: ["https://example.com/in.mp4"] } as const;
@@ -34,9 +35,11 @@ let dir: string;
 beforeAll(async () => {
   // The client refuses callback URLs that are not public HTTPS (as the spec and the API do), so the mock delivers
   // callbacks for hooks.example.com through this fetch, straight to the handler under test.
+  // Speed 3000: a task ends 17 to 85 ms after its create, so a wait on a fixed interval (POLL) ends within a poll or
+  // two; the adaptive schedule still never looks sooner than 1 s (estimated_time is at least 1 s).
   mock = await startMockServer({
     port: 0,
-    speed: 300,
+    speed: 3000,
     seed: 7,
     apiKey: KEY,
     callbackFetch: async (input, init) => onCallback(new Request(input, init)),
@@ -74,6 +77,11 @@ function client(store: JobStore, extra: Parameters<typeof createKlingClient>[0] 
 }
 
 const creates = () => mock.engine.tasks().length;
+/**
+ * A fixed poll interval for the waits whose subject is not the adaptive schedule (poll.test.ts and the callback
+ * tests below cover it): the schedule's shortest interval (1 s) would be most of each test's time.
+ */
+const POLL = { pollIntervalMs: 100 } as const;
 
 describe("jobs.submit", () => {
   it("stores submitting before the create leaves, then submitted; wait and download finish the job", async () => {
@@ -91,7 +99,7 @@ describe("jobs.submit", () => {
     expect(job.state).toBe("submitted");
     expect(job.taskId).toMatch(/^task-unified-/);
     expect(job.requestIds.length).toBeGreaterThan(0);
-    await job.wait({ timeoutMs: 20_000 });
+    await job.wait({ timeoutMs: 20_000, ...POLL });
     expect(job.state).toBe("completed");
     expect(job.resultUrl).toMatch(/^http:/);
     const earliest = puts.find((p) => p.state === "completed")?.completedAt ?? 0;
@@ -152,7 +160,10 @@ describe("restore and resume", () => {
     const store = memoryJobStore();
     const c = client(store);
     const job = await c.jobs.submit(params);
-    await new Promise((r) => setTimeout(r, 1_500)); // the task ends at the mock (speed 300)
+    // Until the task has ended at the mock (its own clock says when).
+    const task = mock.engine.get(job.taskId as string);
+    if (!task) throw new Error("the mock holds no task");
+    await new Promise((r) => setTimeout(r, mock.engine.clock.delayUntil(mock.engine.terminalAt(task)) + 5));
     const stale = { ...job.toJSON(), updatedAt: Date.now() - 3_600_000 };
     stale.task = { ...(stale.task as NonNullable<JobSnapshot["task"]>), task_info: { estimated_time: 3_000 } };
     await store.put(stale);
@@ -245,6 +256,33 @@ describe("callbacks", () => {
     expect(creates()).toBe(1);
   });
 
+  // Found while making this file faster: the wait of an unknown job noticed a confirmed callback only at its next
+  // 2 s look at the store, so this file's reconciliation test took 2 s for a task that ended in 50 ms.
+  it("an unknown job's wait ends when its callback is confirmed, not at the next look at the store", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] }); // no timer fires unless this test moves the clock
+    try {
+      const api = scriptedFetch(networkError("ECONNRESET"), json(200, taskDetail("completed")));
+      const c = createKlingClient({ apiKey: KEY, baseUrl: "https://api.example.com", fetch: api.fetch });
+      const job = await c.jobs.submit({ ...params, callback_url: receiverUrl });
+      expect(job.state).toBe("unknown");
+      let ended = false;
+      const waiting = job.wait({ timeoutMs: 60_000 }).then(() => {
+        ended = true;
+      });
+      const url = job.params.callback_url as string;
+      const body = JSON.stringify(taskDetail("completed"));
+      const answer = await c.jobs.handleCallback(new Request(url, { method: "POST", body }));
+      expect(answer.status).toBe(200);
+      for (let i = 0; i < 5 && !ended; i++) await new Promise((r) => setImmediate(r));
+      expect(ended).toBe(true);
+      await waiting;
+      expect(job.state).toBe("completed");
+      expect(api.requests.map((r) => r.method)).toEqual(["POST", "GET"]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("a callback ends a waiting job at once, with few polls", async () => {
     let gets = 0;
     const counting = client(memoryJobStore(), {
@@ -267,7 +305,7 @@ describe("failures and expiry", () => {
     const store = memoryJobStore();
     const c = client(store);
     const job = await c.jobs.submit(params, { headers: { Prefer: "scenario=fails" } });
-    const err = await job.wait({ timeoutMs: 20_000 }).catch((e: unknown) => e);
+    const err = await job.wait({ timeoutMs: 20_000, ...POLL }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TaskFailedError);
     expect((err as TaskFailedError).phase).toBe("wait");
     expect((err as TaskFailedError).requestIds?.length).toBeGreaterThan(1);
@@ -284,7 +322,7 @@ describe("failures and expiry", () => {
       },
     });
     const job = await c.jobs.submit(params);
-    await job.wait({ timeoutMs: 20_000 });
+    await job.wait({ timeoutMs: 20_000, ...POLL });
     // The same job a day later, as another process would find it in the store.
     await store.put({ ...job.toJSON(), resultExpiresAt: Date.now() - 1, updatedAt: Date.now() });
     const old = await c.jobs.get(job.id);

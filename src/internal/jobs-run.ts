@@ -179,15 +179,19 @@ async function awaitReconciliation(job: Job, core: JobCore, scope: CallScope): P
   if (core.snap.state === "submitting") await markUnknown(job);
   if (typeof core.snap.params.callback_url !== "string") throw unknownError();
   let settled = false;
+  // A confirmed callback in this process ends the current nap at once, not at the next look at the store.
+  let nap = new AbortController();
   const unwatch = core.jobs._watch(job.id, () => {
     settled = true;
+    nap.abort();
   });
   try {
     while (!settled && core.snap.taskId === undefined) {
+      nap = new AbortController();
       try {
-        await sleep(Math.min(2_000, scope.remaining()), scope.signal);
+        await sleep(Math.min(2_000, scope.remaining()), AbortSignal.any([scope.signal, nap.signal]));
       } catch {
-        throw unknownError();
+        if (!settled) throw unknownError();
       }
       await refresh(job, core);
       if (scope.remaining() <= 0) throw unknownError();
