@@ -2,12 +2,14 @@
  * The benchmark harness in smoke mode: every benchmark runs with tiny iterations (numbers meaningless, never
  * asserted) to prove it measures something real and that its ratios and target checks come from those measurements.
  */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { BENCHMARKS } from "../../bench/index.js";
 import { markdownTable } from "../../bench/lib/report.js";
 import { pairRatios, summarize, targetMet } from "../../bench/lib/stats.js";
 import type { BenchResult, Row } from "../../bench/lib/types.js";
-import { parseWrk } from "../../bench/mock.js";
+import { loadGenerator, parseWrk, SMOKE_REQUESTS } from "../../bench/mock.js";
 import { runBenchmarks } from "../../bench/run.js";
 
 const quiet = { log: () => {}, print: () => {} };
@@ -84,6 +86,28 @@ Transfer/sec:      4.23MB`;
 
   it("refuses output without a rate", () => {
     expect(() => parseWrk("unable to connect to 127.0.0.1:1 Connection refused")).toThrow(/no Requests\/sec/);
+  });
+});
+
+describe("smoke-mode load", () => {
+  it("sends exactly SMOKE_REQUESTS requests and reports their rate", async () => {
+    let served = 0;
+    const server = http.createServer((_req, res) => {
+      served++;
+      res.end("{}");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { name, load } = await loadGenerator(true);
+      const { port } = server.address() as AddressInfo;
+      const result = await load(`http://127.0.0.1:${port}/`, 60);
+      expect(name).toMatch(/autocannon/);
+      expect(served).toBe(SMOKE_REQUESTS);
+      expect(result.bad).toBe(0);
+      expect(Number.isFinite(result.rps) && result.rps > 0).toBe(true);
+    } finally {
+      server.close();
+    }
   });
 });
 
