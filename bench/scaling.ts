@@ -106,6 +106,7 @@ async function rssMiB(pid: number): Promise<number> {
 
 export const scaling: Benchmark = {
   name: "scaling",
+  fakeClock: true,
   title: "how cost grows: polls vs task duration, the mock with 100,000 tasks, resumeAll with 10,000 jobs",
   async run(ctx) {
     const rows: Row[] = [];

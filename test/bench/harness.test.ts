@@ -4,8 +4,9 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { describe, expect, it } from "vitest";
+import { describe, type ExpectStatic, expect, it } from "vitest";
 import { BENCHMARKS } from "../../bench/index.js";
+import { fakeClockInstalls } from "../../bench/lib/fake-clock.js";
 import { markdownTable } from "../../bench/lib/report.js";
 import { pairRatios, summarize, targetMet } from "../../bench/lib/stats.js";
 import type { BenchResult, Row } from "../../bench/lib/types.js";
@@ -120,35 +121,48 @@ describe("benchmarks in smoke mode", () => {
     );
   });
 
-  it.each(BENCHMARKS.map((b) => [b.name]))(
-    "%s measures, and its ratios are ours / baseline of those measurements",
-    async (name) => {
-      const { results, failures } = await runBenchmarks({
-        names: [name],
-        // Two rounds prove the pairing of samples; one for the benchmarks that start processes per round.
-        rounds: ["mock", "download"].includes(name) ? 1 : 2,
-        smoke: true,
-        write: false,
-        ...quiet,
-      });
-      expect(failures).toEqual([]);
-      const [result] = results as [BenchResult];
-      expect(result.name).toBe(name);
-      expect(result.rows.length).toBeGreaterThan(0);
-      for (const row of result.rows) {
-        for (const m of [row.ours, ...(row.baseline ? [row.baseline] : [])]) {
-          expect(m.values.length).toBeGreaterThan(0);
-          for (const v of m.values) expect(Number.isFinite(v) && v >= 0).toBe(true);
-        }
-        if (row.ratio) {
-          const baseline = row.baseline?.values ?? [];
-          expect(row.ratio).toEqual(row.ours.values.map((v, i) => v / (baseline[i] as number)));
-        }
-        if (row.target) expect(typeof targetMet(row)).toBe("boolean");
+  /** Runs one benchmark in smoke mode and checks that its rows are measurements and its ratios come from them. */
+  const smokeRun = async (name: string, expect: ExpectStatic) => {
+    const { results, failures } = await runBenchmarks({
+      names: [name],
+      // Two rounds prove the pairing of samples; one for the benchmarks that start processes per round.
+      rounds: ["mock", "download"].includes(name) ? 1 : 2,
+      smoke: true,
+      write: false,
+      ...quiet,
+    });
+    expect(failures).toEqual([]);
+    const [result] = results as [BenchResult];
+    expect(result.name).toBe(name);
+    expect(result.rows.length).toBeGreaterThan(0);
+    for (const row of result.rows) {
+      for (const m of [row.ours, ...(row.baseline ? [row.baseline] : [])]) {
+        expect(m.values.length).toBeGreaterThan(0);
+        for (const v of m.values) expect(Number.isFinite(v) && v >= 0).toBe(true);
       }
-      const table = markdownTable(results);
-      expect(table.split("\n")).toHaveLength(2 + result.rows.length);
-    },
-    60_000,
+      if (row.ratio) {
+        const baseline = row.baseline?.values ?? [];
+        expect(row.ratio).toEqual(row.ours.values.map((v, i) => v / (baseline[i] as number)));
+      }
+      if (row.target) expect(typeof targetMet(row)).toBe("boolean");
+    }
+    const table = markdownTable(results);
+    expect(table.split("\n")).toHaveLength(2 + result.rows.length);
+  };
+  const title = "%s measures, and its ratios are ours / baseline of those measurements";
+
+  // Most benchmarks start servers and child processes and then wait on them (the queue's edits wait a second for
+  // their first poll): they run at the same time, which costs no more CPU than one after another. A benchmark on a
+  // fake clock replaces the process's timers while it runs, so each of those runs alone, after them.
+  it.concurrent.for(BENCHMARKS.filter((b) => !b.fakeClock).map((b) => b.name))(
+    title,
+    { timeout: 60_000 },
+    (name, { expect }) => smokeRun(name, expect),
+  );
+  it("no benchmark run beside the others used a fake clock (those say `fakeClock: true`)", () => {
+    expect(fakeClockInstalls()).toBe(0);
+  });
+  it.for(BENCHMARKS.filter((b) => b.fakeClock).map((b) => b.name))(title, { timeout: 60_000 }, (name, { expect }) =>
+    smokeRun(name, expect),
   );
 });
