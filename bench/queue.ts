@@ -32,8 +32,8 @@ function peakRssMiB(pid: number | undefined): number {
 
 /**
  * The `kling-edit worker` command line. The full run loads the CLI through tsx (as chaos-queue does); smoke mode runs
- * the same CLI compiled to JavaScript (the mock benchmark's file-by-file transpile), since each tsx start costs about a
- * second of CPU per worker process and smoke numbers mean nothing.
+ * the same CLI compiled to JavaScript (the mock benchmark's file-by-file transpile): a worker through tsx took about
+ * 0.9 s of CPU for a smoke run, compiled about 0.5 s, and smoke numbers mean nothing anyway.
  */
 async function workerLine(
   ctx: BenchContext,
