@@ -11,7 +11,7 @@ import { rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
-import { BUILD_DIR, firstJsonLine, ROOT, run, start, stop, tsxNode } from "./lib/proc.js";
+import { BUILD_DIR, bundledNode, firstJsonLine, ROOT, run, start, stop } from "./lib/proc.js";
 import { median, pairRatios, summarize } from "./lib/stats.js";
 import type { Benchmark, Measure } from "./lib/types.js";
 
@@ -49,7 +49,8 @@ export const download: Benchmark = {
       logLevel: "silent",
     });
     const curlVersion = (await run(CURL, ["--version"])).split("\n")[0] ?? "curl";
-    const server = start(...tsxNode("bench/fixtures/download-server.ts", [String(size)]));
+    // Bundled into plain JS (as the overhead benchmark's server): no tsx loader to start, the same server code.
+    const server = start(...(await bundledNode("bench/fixtures/download-server.ts", [String(size)])));
     try {
       const { port } = await firstJsonLine<{ port: number }>(server);
       const base = `http://127.0.0.1:${port}`;

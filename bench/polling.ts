@@ -93,6 +93,7 @@ async function simulate(scenario: Scenario, pollIntervalMs: number | undefined):
 
 export const polling: Benchmark = {
   name: "polling",
+  fakeClock: true,
   title: "polling efficiency: adaptive schedule vs fixed 5 s interval (fake clock, mock task timelines)",
   async run(ctx) {
     const durations = ctx.smoke ? [10, 300] : DURATIONS_S;

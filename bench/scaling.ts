@@ -106,6 +106,7 @@ async function rssMiB(pid: number): Promise<number> {
 
 export const scaling: Benchmark = {
   name: "scaling",
+  fakeClock: true,
   title: "how cost grows: polls vs task duration, the mock with 100,000 tasks, resumeAll with 10,000 jobs",
   async run(ctx) {
     const rows: Row[] = [];
@@ -157,60 +158,69 @@ export const scaling: Benchmark = {
     // 2. The mock holding many tasks.
     const held = ctx.smoke ? 50 : 100_000;
     const { name: generator, load } = await loadGenerator(ctx.smoke);
-    const seconds = ctx.smoke ? 0.3 : 3;
+    const seconds = 3; // of load per server and round (smoke mode: a fixed number of requests instead)
     const cli = await compileMock();
-    const servers: { base: string; child: ReturnType<typeof start>; taskId: string }[] = [];
+    const children: ReturnType<typeof start>[] = [];
     const rps = { one: [] as number[], many: [] as number[] };
     const rss = { one: [] as number[], many: [] as number[] };
     const createBody = JSON.stringify(operations.createVideoGeneration.requestBody.examples.video_edit);
     const auth = "Bearer bench-key";
-    try {
-      for (const count of [1, held]) {
-        const port = await freePort();
-        const child = start(process.execPath, [cli, "--port", String(port), "--seed", "1"], {
-          stdio: ["ignore", "ignore", "pipe"],
+    /** Starts a compiled mock and fills it with `count` tasks; its first task is the one the load GETs. */
+    const startMock = async (count: number) => {
+      const port = await freePort();
+      const child = start(process.execPath, [cli, "--port", String(port), "--seed", "1"], {
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      children.push(child);
+      finish(child).catch(() => {});
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor200(`${base}/__mock/tasks`, { sinceMs: performance.now(), child });
+      const create = async () => {
+        const res = await fetch(`${base}${operations.createVideoGeneration.path}`, {
+          method: "POST",
+          headers: { Authorization: auth, "content-type": "application/json" },
+          body: createBody,
         });
-        finish(child).catch(() => {});
-        const base = `http://127.0.0.1:${port}`;
-        await waitFor200(`${base}/__mock/tasks`, { sinceMs: performance.now(), child });
-        const create = async () => {
-          const res = await fetch(`${base}${operations.createVideoGeneration.path}`, {
-            method: "POST",
-            headers: { Authorization: auth, "content-type": "application/json" },
-            body: createBody,
-          });
-          const body = (await res.json()) as { id?: string };
-          if (!res.ok || !body.id) throw new Error(`mock create failed: ${res.status} ${JSON.stringify(body)}`);
-          return body.id;
-        };
-        const id = await create();
-        const t0 = performance.now();
-        if (count > 1 && ctx.smoke) {
-          // A few tasks: 10 at a time with fetch (autocannon's own start-up would cost more than the creates).
-          for (let made = 1; made < count; made += 10) {
-            await Promise.all(Array.from({ length: Math.min(10, count - made) }, create));
-          }
-        } else if (count > 1) {
-          const result = await autocannon({
-            url: `${base}${operations.createVideoGeneration.path}`,
-            method: "POST",
-            headers: { authorization: auth, "content-type": "application/json" },
-            body: createBody,
-            amount: count - 1,
-            connections: 10,
-          });
-          if (result.non2xx + result.errors + result.timeouts > 0 || result.requests.total !== count - 1) {
-            throw new Error(`creating ${count - 1} tasks: ${result.requests.total} sent, ${result.non2xx} non-2xx`);
-          }
+        const body = (await res.json()) as { id?: string };
+        if (!res.ok || !body.id) throw new Error(`mock create failed: ${res.status} ${JSON.stringify(body)}`);
+        return body.id;
+      };
+      const id = await create();
+      const t0 = performance.now();
+      if (count > 1 && ctx.smoke) {
+        // A few tasks: 10 at a time with fetch (autocannon's own start-up would cost more than the creates).
+        for (let made = 1; made < count; made += 10) {
+          await Promise.all(Array.from({ length: Math.min(10, count - made) }, create));
         }
-        if (count > 1) {
-          ctx.log(
-            `mock: created ${count.toLocaleString("en-US")} tasks in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-          );
+      } else if (count > 1) {
+        const result = await autocannon({
+          url: `${base}${operations.createVideoGeneration.path}`,
+          method: "POST",
+          headers: { authorization: auth, "content-type": "application/json" },
+          body: createBody,
+          amount: count - 1,
+          connections: 10,
+        });
+        if (result.non2xx + result.errors + result.timeouts > 0 || result.requests.total !== count - 1) {
+          throw new Error(`creating ${count - 1} tasks: ${result.requests.total} sent, ${result.non2xx} non-2xx`);
         }
-        servers.push({ base, child, taskId: id });
       }
-      const [one, many] = servers as [(typeof servers)[0], (typeof servers)[0]];
+      if (count > 1) {
+        ctx.log(
+          `mock: created ${count.toLocaleString("en-US")} tasks in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+        );
+      }
+      return { base, child, taskId: id };
+    };
+    type Mock = Awaited<ReturnType<typeof startMock>>;
+    try {
+      // Both start (and fill up) at the same time: nothing is measured before both are ready. Settled, not raced,
+      // so that when one fails the other's process is already in `children` to be stopped.
+      const settled = await Promise.allSettled([startMock(1), startMock(held)]);
+      const [one, many] = settled.map((r) => {
+        if (r.status === "rejected") throw r.reason;
+        return r.value;
+      }) as [Mock, Mock];
       for (let round = 0; round < ctx.rounds; round++) {
         const order = round % 2 === 0 ? (["one", "many"] as const) : (["many", "one"] as const);
         for (const which of order) {
@@ -226,7 +236,7 @@ export const scaling: Benchmark = {
         );
       }
     } finally {
-      for (const s of servers) await stop(s.child);
+      for (const child of children) await stop(child);
     }
     const heldText = held.toLocaleString("en-US");
     const rpsMany: Measure = { label: `${heldText} tasks held`, unit: "req/s", values: rps.many };
@@ -249,7 +259,7 @@ export const scaling: Benchmark = {
       },
     );
     notes.push(
-      `Mock: compiled JS (as in the mock benchmark), two processes side by side, one holding 1 task and one holding ${heldText} (created with POSTs before measuring, no callbacks); ${seconds} s of ${generator} load per server per round, order alternating; RSS read from /proc after each load.`,
+      `Mock: compiled JS (as in the mock benchmark), two processes side by side, one holding 1 task and one holding ${heldText} (created with POSTs before measuring, no callbacks); ${ctx.smoke ? "" : `${seconds} s of `}${generator} load per server per round, order alternating; RSS read from /proc after each load.`,
     );
 
     // 3. resumeAll with many stored jobs, in fresh processes (memory of its own), against tasks.get once per task.

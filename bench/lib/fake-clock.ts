@@ -7,6 +7,13 @@ import FakeTimers from "@sinonjs/fake-timers";
 /** The fake clock's start (any fixed instant: runs are repeatable). */
 const EPOCH_MS = 1_757_169_743_000;
 
+let installs = 0;
+
+/** How many times this process has installed a fake clock (the smoke test checks who did). */
+export function fakeClockInstalls(): number {
+  return installs;
+}
+
 /**
  * Installs a fake clock (timers and Date), runs `start` and steps the clock from timer to timer until the promise it
  * returned settles; resolves or rejects with it. Between steps every promise in flight settles (real immediates), so
@@ -18,6 +25,7 @@ export async function onFakeClock<T>(
 ): Promise<T> {
   const { maxSteps = 100_000, now = EPOCH_MS } = options;
   const realImmediate = globalThis.setImmediate;
+  installs++;
   const clock = FakeTimers.withGlobal(globalThis).install({
     now,
     toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],

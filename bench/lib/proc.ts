@@ -70,10 +70,27 @@ export function tsxNode(file: string, args: readonly string[] = []): [string, st
 }
 
 /**
+ * Each fixture's bundle, built once per process: the sources do not change during a run, and a benchmark that starts
+ * a fixture per round (scaling's resume-jobs) would otherwise rebuild it every time.
+ */
+const bundles = new Map<string, Promise<string>>();
+
+/**
  * `node BUNDLE ARGS`: the TypeScript fixture bundled by esbuild into one plain ESM file under BUILD_DIR first, so the
  * child starts as fast as plain Node (no tsx loader: a server that starts per run costs milliseconds, not a second).
  */
 export async function bundledNode(file: string, args: readonly string[] = []): Promise<[string, string[]]> {
+  let out = bundles.get(file);
+  if (!out) {
+    out = bundleOnce(file);
+    bundles.set(file, out);
+    // A failed build is not kept: the next call tries again.
+    out.catch(() => bundles.delete(file));
+  }
+  return [process.execPath, [await out, ...args]];
+}
+
+async function bundleOnce(file: string): Promise<string> {
   const out = path.join(BUILD_DIR, "fixtures", `${path.basename(file, ".ts")}.mjs`);
   await build({
     entryPoints: [path.join(ROOT, file)],
@@ -85,7 +102,7 @@ export async function bundledNode(file: string, args: readonly string[] = []): P
     packages: "external",
     logLevel: "silent",
   });
-  return [process.execPath, [out, ...args]];
+  return out;
 }
 
 /** Collects a child's output; rejects if it exits non-zero. */

@@ -70,6 +70,11 @@ export interface Benchmark {
   title: string;
   /** Measures, stopping everything it started before it returns or throws. */
   run(ctx: BenchContext): Promise<BenchOutput>;
+  /**
+   * It runs code on a fake clock (`onFakeClock` replaces the process's timers and Date while it runs), so nothing else
+   * may run in the same process at the time: the smoke test runs it alone. @default false
+   */
+  fakeClock?: boolean;
 }
 
 /** A benchmark's stored result (bench/results/NAME.json). */

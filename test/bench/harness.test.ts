@@ -2,12 +2,15 @@
  * The benchmark harness in smoke mode: every benchmark runs with tiny iterations (numbers meaningless, never
  * asserted) to prove it measures something real and that its ratios and target checks come from those measurements.
  */
-import { describe, expect, it } from "vitest";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, type ExpectStatic, expect, it } from "vitest";
 import { BENCHMARKS } from "../../bench/index.js";
+import { fakeClockInstalls } from "../../bench/lib/fake-clock.js";
 import { markdownTable } from "../../bench/lib/report.js";
 import { pairRatios, summarize, targetMet } from "../../bench/lib/stats.js";
 import type { BenchResult, Row } from "../../bench/lib/types.js";
-import { parseWrk } from "../../bench/mock.js";
+import { loadGenerator, parseWrk, SMOKE_REQUESTS } from "../../bench/mock.js";
 import { runBenchmarks } from "../../bench/run.js";
 
 const quiet = { log: () => {}, print: () => {} };
@@ -87,6 +90,28 @@ Transfer/sec:      4.23MB`;
   });
 });
 
+describe("smoke-mode load", () => {
+  it("sends exactly SMOKE_REQUESTS requests and reports their rate", async () => {
+    let served = 0;
+    const server = http.createServer((_req, res) => {
+      served++;
+      res.end("{}");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { name, load } = await loadGenerator(true);
+      const { port } = server.address() as AddressInfo;
+      const result = await load(`http://127.0.0.1:${port}/`, 60);
+      expect(name).toMatch(/autocannon/);
+      expect(served).toBe(SMOKE_REQUESTS);
+      expect(result.bad).toBe(0);
+      expect(Number.isFinite(result.rps) && result.rps > 0).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe("benchmarks in smoke mode", () => {
   it("every benchmark has a unique name", () => {
     const names = BENCHMARKS.map((b) => b.name);
@@ -96,35 +121,47 @@ describe("benchmarks in smoke mode", () => {
     );
   });
 
-  it.each(BENCHMARKS.map((b) => [b.name]))(
-    "%s measures, and its ratios are ours / baseline of those measurements",
-    async (name) => {
-      const { results, failures } = await runBenchmarks({
-        names: [name],
-        // Two rounds prove the pairing of samples; one for the benchmarks that start processes per round.
-        rounds: ["mock", "download"].includes(name) ? 1 : 2,
-        smoke: true,
-        write: false,
-        ...quiet,
-      });
-      expect(failures).toEqual([]);
-      const [result] = results as [BenchResult];
-      expect(result.name).toBe(name);
-      expect(result.rows.length).toBeGreaterThan(0);
-      for (const row of result.rows) {
-        for (const m of [row.ours, ...(row.baseline ? [row.baseline] : [])]) {
-          expect(m.values.length).toBeGreaterThan(0);
-          for (const v of m.values) expect(Number.isFinite(v) && v >= 0).toBe(true);
-        }
-        if (row.ratio) {
-          const baseline = row.baseline?.values ?? [];
-          expect(row.ratio).toEqual(row.ours.values.map((v, i) => v / (baseline[i] as number)));
-        }
-        if (row.target) expect(typeof targetMet(row)).toBe("boolean");
+  /** Runs one benchmark in smoke mode and checks that its rows are measurements and its ratios come from them. */
+  const smokeRun = async (name: string, expect: ExpectStatic) => {
+    const { results, failures } = await runBenchmarks({
+      names: [name],
+      // Two rounds prove the pairing of samples; one for the benchmarks that start processes per round.
+      rounds: ["mock", "download"].includes(name) ? 1 : 2,
+      smoke: true,
+      write: false,
+      ...quiet,
+    });
+    expect(failures).toEqual([]);
+    const [result] = results as [BenchResult];
+    expect(result.name).toBe(name);
+    expect(result.rows.length).toBeGreaterThan(0);
+    for (const row of result.rows) {
+      for (const m of [row.ours, ...(row.baseline ? [row.baseline] : [])]) {
+        expect(m.values.length).toBeGreaterThan(0);
+        for (const v of m.values) expect(Number.isFinite(v) && v >= 0).toBe(true);
       }
-      const table = markdownTable(results);
-      expect(table.split("\n")).toHaveLength(2 + result.rows.length);
-    },
-    60_000,
+      if (row.ratio) {
+        const baseline = row.baseline?.values ?? [];
+        expect(row.ratio).toEqual(row.ours.values.map((v, i) => v / (baseline[i] as number)));
+      }
+      if (row.target) expect(typeof targetMet(row)).toBe("boolean");
+    }
+    const table = markdownTable(results);
+    expect(table.split("\n")).toHaveLength(2 + result.rows.length);
+  };
+  const title = "%s measures, and its ratios are ours / baseline of those measurements";
+
+  // Most benchmarks start servers and child processes and then wait on them (the queue's edits wait a second for
+  // their first poll): they run at the same time, which costs no more CPU than one after another. At most 5 tests run
+  // at once (vitest's maxConcurrency) and BENCHMARKS lists the longest (the queue) near the end, so they are started
+  // in reverse order. A benchmark on a fake clock replaces the process's timers while it runs, so each of those runs
+  // alone, after them.
+  const beside = BENCHMARKS.filter((b) => !b.fakeClock).map((b) => b.name);
+  it.concurrent.for(beside.reverse())(title, { timeout: 60_000 }, (name, { expect }) => smokeRun(name, expect));
+  it("no benchmark run beside the others used a fake clock (those say `fakeClock: true`)", () => {
+    expect(fakeClockInstalls()).toBe(0);
+  });
+  it.for(BENCHMARKS.filter((b) => b.fakeClock).map((b) => b.name))(title, { timeout: 60_000 }, (name, { expect }) =>
+    smokeRun(name, expect),
   );
 });
