@@ -13,7 +13,7 @@ import { defineConfig } from "vitest/config";
 const maxWorkers = Math.max(3, os.availableParallelism() + 1);
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
-const FOLDERS = ["test", "contract-tests"];
+export const FOLDERS = ["test", "contract-tests"];
 
 /**
  * What makes a test file change the process for the files after it: module mocks, fake timers or clocks, stubbed
@@ -21,7 +21,7 @@ const FOLDERS = ["test", "contract-tests"];
  * process.exitCode or a global, a changed working directory, and msw/node (its interceptors patch node:http and
  * fetch; files run after it in the same process failed at random, found with --sequence.shuffle).
  */
-const CHANGES_THE_PROCESS =
+export const CHANGES_THE_PROCESS =
   /vi\.(mock|doMock|useFakeTimers|setSystemTime|stubGlobal|stubEnv)\(|vi\.spyOn\((process|globalThis|console)\b|process\.env(\.\w+|\[[^\]]+\])\s*=[^=]|delete process\.env|process\.(argv|exitCode)\s*=[^=]|globalThis\.\w+\s*=[^=]|process\.chdir\(|from "msw\/node"/;
 
 /**
@@ -32,7 +32,7 @@ const CHANGES_THE_PROCESS =
  * 96 fastest files (2 cores, load 6 from other work, two rounds each): isolated 40.8 and 40.9 s CPU (43.8 and 50.6 s
  * wall), shared 16.9 and 20.2 s CPU (17.8 and 19.5 s wall).
  */
-function isolatedFiles(): string[] {
+export function isolatedFiles(): string[] {
   return FOLDERS.flatMap((folder) =>
     readdirSync(path.join(ROOT, folder), { recursive: true, encoding: "utf8" })
       .map((file) => `${folder}/${file.split(path.sep).join("/")}`)

@@ -1,0 +1,54 @@
+/**
+ * vitest.config.ts's split: the files that change the process run isolated, every other file shares a worker's module
+ * graph. The rule is a scan of each file's text; these cases keep the scan honest.
+ */
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import config, { CHANGES_THE_PROCESS, FOLDERS, isolatedFiles } from "../vitest.config.js";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+
+describe("vitest.config.ts", () => {
+  it.each([
+    ['vi.mock("../src/internal/scope.js", () => ({}))', true],
+    ["vi.useFakeTimers();", true],
+    ['vi.stubEnv("KLING_API_KEY", "k");', true],
+    ['vi.spyOn(process, "exit")', true],
+    ['process.env.KLING_API_KEY = "k";', true],
+    ['process.env["KLING_BASE_URL"] = "x";', true],
+    ["delete process.env.KLING_API_KEY;", true],
+    ['process.argv = ["node", "x"];', true],
+    ["globalThis.fetch = fake;", true],
+    ['import { setupServer } from "msw/node";', true],
+    ['expect(process.env.KLING_API_KEY === "k").toBe(true);', false],
+    ["if (globalThis.fetch === fake) return;", false],
+    ['vi.fn(); vi.spyOn(store, "claim");', false],
+  ])("%s changes the process: %s", (text, changes) => {
+    expect(CHANGES_THE_PROCESS.test(text)).toBe(changes);
+  });
+
+  it("puts every test file in exactly one project, the ones that change the process in the isolated one", () => {
+    const all = FOLDERS.flatMap((folder) =>
+      readdirSync(path.join(ROOT, folder), { recursive: true, encoding: "utf8" })
+        .map((file) => `${folder}/${file.split(path.sep).join("/")}`)
+        .filter((file) => file.endsWith(".test.ts")),
+    );
+    const isolated = isolatedFiles();
+    const projects = (config.test?.projects ?? []) as {
+      test: { name: string; include: string[]; exclude?: string[] };
+    }[];
+    const byName = Object.fromEntries(projects.map((p) => [p.test.name, p.test]));
+    expect(Object.keys(byName).sort()).toEqual(["isolated", "shared"]);
+    expect(byName.isolated?.include).toEqual(isolated);
+    expect(byName.shared?.exclude).toEqual(isolated);
+    expect(isolated.every((file) => all.includes(file))).toBe(true);
+    // A file with a module mock, msw's interceptors, the CLI's and the contract suite's: isolated. A pure one: shared.
+    for (const file of ["test/client-http.test.ts", "test/mock/msw.test.ts", "test/cli/commands.test.ts"]) {
+      expect(isolated, file).toContain(file);
+    }
+    expect(isolated).toContain("contract-tests/mock.test.ts");
+    expect(isolated).not.toContain("test/rules.test.ts");
+    expect(isolated.length).toBeLessThan(all.length / 2);
+  });
+});
