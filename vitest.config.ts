@@ -33,16 +33,20 @@ export const CHANGES_THE_PROCESS =
  * wall), shared 16.9 and 20.2 s CPU (17.8 and 19.5 s wall).
  */
 export function isolatedFiles(): string[] {
+  return testFiles().filter(
+    (file) =>
+      file.startsWith("test/cli/") ||
+      file.startsWith("contract-tests/") ||
+      CHANGES_THE_PROCESS.test(readFileSync(path.join(ROOT, file), "utf8")),
+  );
+}
+
+/** Every test file, relative to the repository, sorted. */
+export function testFiles(): string[] {
   return FOLDERS.flatMap((folder) =>
     readdirSync(path.join(ROOT, folder), { recursive: true, encoding: "utf8" })
       .map((file) => `${folder}/${file.split(path.sep).join("/")}`)
-      .filter((file) => file.endsWith(".test.ts"))
-      .filter(
-        (file) =>
-          file.startsWith("test/cli/") ||
-          file.startsWith("contract-tests/") ||
-          CHANGES_THE_PROCESS.test(readFileSync(path.join(ROOT, file), "utf8")),
-      ),
+      .filter((file) => file.endsWith(".test.ts")),
   ).sort();
 }
 
