@@ -24,21 +24,22 @@ export const FOLDERS = ["test", "contract-tests"];
 export const CHANGES_THE_PROCESS =
   /vi\.(mock|doMock|useFakeTimers|setSystemTime|stubGlobal|stubEnv)\(|vi\.spyOn\((process|globalThis|console)\b|process\.env(\.\w+|\[[^\]]+\])\s*=[^=]|delete process\.env|process\.(argv|exitCode)\s*=[^=]|globalThis\.\w+\s*=[^=]|process\.chdir\(|from "msw\/node"/;
 
+/** An import of test/cli/helpers.ts, from a file in test/cli/. */
+const USES_CLI_HELPERS = /from "\.\/helpers\.js"/;
+
 /**
  * The files that run isolated (each in a fresh module graph, vitest's default): those that change the process (see
- * above), and the CLI's and the contract suite's, whose helpers stub process.exit, set the environment around
- * in-process runs or start servers per file. Every other file runs with `isolate: false`: files share a worker's
- * module graph, so src/ and its dependencies are imported once per worker instead of once per file. Measured on the
- * 96 fastest files (2 cores, load 6 from other work, two rounds each): isolated 40.8 and 40.9 s CPU (43.8 and 50.6 s
- * wall), shared 16.9 and 20.2 s CPU (17.8 and 19.5 s wall).
+ * above), and the CLI tests that use test/cli/helpers.ts (its runMain imports src/cli/main.ts once per module graph
+ * with process.exit stubbed, and sets the environment around in-process runs). Every other file runs with
+ * `isolate: false`: files share a worker's module graph, so src/ and its dependencies are imported once per worker
+ * instead of once per file. Measured on the 96 fastest files (2 cores, load 6 from other work, two rounds each):
+ * isolated 40.8 and 40.9 s CPU (43.8 and 50.6 s wall), shared 16.9 and 20.2 s CPU (17.8 and 19.5 s wall).
  */
 export function isolatedFiles(): string[] {
-  return testFiles().filter(
-    (file) =>
-      file.startsWith("test/cli/") ||
-      file.startsWith("contract-tests/") ||
-      CHANGES_THE_PROCESS.test(readFileSync(path.join(ROOT, file), "utf8")),
-  );
+  return testFiles().filter((file) => {
+    const text = readFileSync(path.join(ROOT, file), "utf8");
+    return CHANGES_THE_PROCESS.test(text) || (file.startsWith("test/cli/") && USES_CLI_HELPERS.test(text));
+  });
 }
 
 /** Every test file, relative to the repository, sorted. */

@@ -37,12 +37,14 @@ describe("vitest.config.ts", () => {
     expect(byName.isolated?.include).toEqual(isolated);
     expect(byName.shared?.exclude).toEqual(isolated);
     expect(isolated.every((file) => all.includes(file))).toBe(true);
-    // A file with a module mock, msw's interceptors, the CLI's and the contract suite's: isolated. A pure one: shared.
+    // A module mock, msw's interceptors, the CLI helpers' in-process runs: isolated. Pure ones, a CLI test without
+    // those helpers and the contract suite (servers it starts and stops itself): shared.
     for (const file of ["test/client-http.test.ts", "test/mock/msw.test.ts", "test/cli/commands.test.ts"]) {
       expect(isolated, file).toContain(file);
     }
-    expect(isolated).toContain("contract-tests/mock.test.ts");
-    expect(isolated).not.toContain("test/rules.test.ts");
+    for (const file of ["test/rules.test.ts", "test/cli/flags.test.ts", "contract-tests/mock.test.ts"]) {
+      expect(isolated, file).not.toContain(file);
+    }
     expect(isolated.length).toBeLessThan(all.length / 2);
   });
 });
