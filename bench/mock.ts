@@ -248,14 +248,15 @@ export const mock: Benchmark = {
           ours: oursRps,
           baseline: prismRps,
           ratio: pairRatios(oursRps.values, prismRps.values),
-          target: { on: "ratio", op: ">", value: 1 },
+          // Issue 18: keep at least 4x Prism's rate and at most 0.2x its start-up.
+          target: { on: "ratio", op: ">=", value: 4 },
         },
         {
           measure: "start-up, spawn to first 200",
           ours: oursUp,
           baseline: prismUp,
           ratio: pairRatios(oursUp.values, prismUp.values),
-          target: { on: "ratio", op: "<", value: 1 },
+          target: { on: "ratio", op: "<=", value: 0.2 },
         },
         ...(ctx.smoke
           ? []
