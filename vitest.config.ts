@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 /**
  * Test files at the same time. Vitest's default is one less than the cores: a single worker on a 2-core machine, so
@@ -67,7 +67,8 @@ export default defineConfig({
         test: {
           name: "shared",
           include: FOLDERS.map((folder) => `${folder}/**/*.test.ts`),
-          exclude: isolated,
+          // Replacing vitest's default exclude would drop its node_modules/dist rules: keep them.
+          exclude: [...configDefaults.exclude, ...isolated],
           isolate: false,
         },
       },
