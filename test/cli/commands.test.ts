@@ -22,6 +22,7 @@ import {
   snapshot,
   startCli,
   tempDir,
+  withMockServer,
 } from "./helpers.js";
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
@@ -90,39 +91,38 @@ describe.concurrent("kling-edit", () => {
   describe.concurrent("edit", () => {
     it("validates every flag before sending anything, naming the flag and the rule (exit 2)", async () => {
       // Its own server: the other tests of this file create tasks concurrently.
-      const quiet = await mockServer();
-      const run = await runMain([
-        ...apiArgs(quiet),
-        "edit",
-        "--prompt",
-        "x".repeat(5001),
-        "--video",
-        "https://example.com/clip.avi",
-        "--image",
-        "https://example.com/ref.jpg",
-        "--image",
-        "https://example.com/ref.gif",
-        "--aspect-ratio",
-        "4:3",
-        "--callback-url",
-        "https://10.0.0.7/hook",
-      ]);
-      expect(run.code).toBe(2);
-      expect(run.stderr).toContain("nothing was sent");
-      expect(run.stderr).toMatch(/--prompt must be at most 5000 characters/);
-      expect(run.stderr).toMatch(/--video must be a video URL ending in \.mp4, \.mov/);
-      expect(run.stderr).toMatch(/--image #2 must be an image URL/);
-      expect(run.stderr).not.toMatch(/--image #1/);
-      expect(run.stderr).toMatch(/--aspect-ratio must be one of "16:9", "9:16", "1:1"/);
-      expect(run.stderr).toMatch(/--callback-url must not point at an internal address/);
-      expect((await snapshot(quiet)).createRequests).toBe(0);
-      await quiet.close();
+      await withMockServer({}, async (quiet) => {
+        const run = await runMain([
+          ...apiArgs(quiet),
+          "edit",
+          "--prompt",
+          "x".repeat(5001),
+          "--video",
+          "https://example.com/clip.avi",
+          "--image",
+          "https://example.com/ref.jpg",
+          "--image",
+          "https://example.com/ref.gif",
+          "--aspect-ratio",
+          "4:3",
+          "--callback-url",
+          "https://10.0.0.7/hook",
+        ]);
+        expect(run.code).toBe(2);
+        expect(run.stderr).toContain("nothing was sent");
+        expect(run.stderr).toMatch(/--prompt must be at most 5000 characters/);
+        expect(run.stderr).toMatch(/--video must be a video URL ending in \.mp4, \.mov/);
+        expect(run.stderr).toMatch(/--image #2 must be an image URL/);
+        expect(run.stderr).not.toMatch(/--image #1/);
+        expect(run.stderr).toMatch(/--aspect-ratio must be one of "16:9", "9:16", "1:1"/);
+        expect(run.stderr).toMatch(/--callback-url must not point at an internal address/);
+        expect((await snapshot(quiet)).createRequests).toBe(0);
+      });
     });
 
     // Issue 11, item 3: --out was checked only after the billed create; the failure then exited 2 ("nothing was sent").
     it("refuses an --out it cannot write before anything is sent (exit 2): under a regular file, in a read-only folder", async () => {
-      const quiet = await mockServer();
-      try {
+      await withMockServer({}, async (quiet) => {
         const file = path.join(dir, "a-regular-file");
         fs.writeFileSync(file, "x");
         const readOnly = path.join(dir, "read-only");
@@ -141,9 +141,7 @@ describe.concurrent("kling-edit", () => {
           expect(jsonLines(run.stdout).at(-1)).toMatchObject({ event: "error", exitCode: 2 });
         }
         expect((await snapshot(quiet)).createRequests).toBe(0);
-      } finally {
-        await quiet.close();
-      }
+      });
     });
 
     it("refuses a second --video and a missing --prompt in one report", async () => {
@@ -309,8 +307,7 @@ describe.concurrent("kling-edit", () => {
     });
 
     it("wait --timeout with no poll answered: an error event with the command to wait again, not a made-up pending task", async () => {
-      const hang = await mockServer({ scenario: "hang" });
-      try {
+      await withMockServer({ scenario: "hang" }, async (hang) => {
         const id = "task-unified-1-unanswered";
         const run = await runMain([...apiArgs(hang), "--json", "wait", id, "--timeout", "1"]);
         expect(run.code, run.stderr).toBe(5);
@@ -326,21 +323,16 @@ describe.concurrent("kling-edit", () => {
         // Issue 11, item 19: the deadline cut the poll in flight; nobody pressed Ctrl-C.
         expect(run.stderr).toContain("Timed out after 1000 ms");
         expect(run.stdout + run.stderr).not.toContain("Aborted by the caller");
-      } finally {
-        await hang.close();
-      }
+      });
     });
 
     it("wait --timeout gives up with exit 5 and the command to wait again; the task keeps running", async () => {
-      const slow = await mockServer({ speed: 1 });
-      try {
+      await withMockServer({ speed: 1 }, async (slow) => {
         const id = await createTask(slow);
         const run = await runMain([...apiArgs(slow), "wait", id, "--timeout", "1", "--out", "late.mp4"]);
         expect(run.code).toBe(5);
         expect(run.stderr).toContain(`kling-edit --base-url ${slow.url} wait ${id} --out late.mp4`);
-      } finally {
-        await slow.close();
-      }
+      });
     });
   });
 
@@ -376,8 +368,7 @@ describe.concurrent("kling-edit", () => {
     }, 60_000);
 
     it("a job file whose create's outcome is unknown: status, wait and download say so (exit 5) and send nothing", async () => {
-      const quiet = await mockServer();
-      try {
+      await withMockServer({}, async (quiet) => {
         const now = Date.now();
         const file = path.join(dir, "unknown.job.json");
         fs.writeFileSync(
@@ -409,9 +400,7 @@ describe.concurrent("kling-edit", () => {
         expect(state.createRequests).toBe(0);
         expect(state.tasks).toEqual([]);
         expect(fs.existsSync(path.join(dir, "u.mp4"))).toBe(false);
-      } finally {
-        await quiet.close();
-      }
+      });
     });
 
     it("a job file past its result's expiry: download exits 3 at once and writes nothing", async () => {
@@ -450,8 +439,7 @@ describe.concurrent("kling-edit", () => {
     const KEY = "sk-LEAKCHECK-0123456789abcdef";
 
     it("4 when the task fails, with the API's error code and message", async () => {
-      const failing = await mockServer({ scenario: "fails" });
-      try {
+      await withMockServer({ scenario: "fails" }, async (failing) => {
         const run = await runMain([...apiArgs(failing, KEY), "--json", "edit", ...EDIT_FLAGS, "--wait"]);
         expect(run.code).toBe(4);
         expect(run.stderr).toContain("video_download_failed");
@@ -461,14 +449,11 @@ describe.concurrent("kling-edit", () => {
         const status = await runMain([...apiArgs(failing, KEY), "status", id]);
         expect(status.code).toBe(4);
         for (const text of [run.stdout, run.stderr, status.stdout, status.stderr]) expect(text).not.toContain(KEY);
-      } finally {
-        await failing.close();
-      }
+      });
     });
 
     it("download of a failed task: exit 4, and with --json the last line is the task event the README promises", async () => {
-      const failing = await mockServer({ scenario: "fails" });
-      try {
+      await withMockServer({ scenario: "fails" }, async (failing) => {
         const created = await runMain([...apiArgs(failing, KEY), "--json", "edit", ...EDIT_FLAGS, "--wait"]);
         expect(created.code).toBe(4);
         const id = (jsonLines(created.stdout).at(-1) as { task: { id: string } }).task.id;
@@ -483,14 +468,11 @@ describe.concurrent("kling-edit", () => {
           error: { exitCode: 4 },
         });
         expect(fs.existsSync(out)).toBe(false);
-      } finally {
-        await failing.close();
-      }
+      });
     });
 
     it("3 when the result link has expired; the final task event carries the error; no file is written", async () => {
-      const expired = await mockServer({ scenario: "expired-result" });
-      try {
+      await withMockServer({ scenario: "expired-result" }, async (expired) => {
         const out = path.join(dir, "expired.mp4");
         const run = await runMain([...apiArgs(expired, KEY), "--json", "edit", ...EDIT_FLAGS, "--out", out]);
         expect(run.code).toBe(3);
@@ -505,27 +487,21 @@ describe.concurrent("kling-edit", () => {
         expect(run.stderr).toContain(`wait ${last.task.id} --out ${out}`);
         expect(fs.existsSync(out)).toBe(false);
         expect(run.stdout + run.stderr).not.toContain(KEY);
-      } finally {
-        await expired.close();
-      }
+      });
     });
 
     it("3 on 402 with the API's fallback_suggestion", async () => {
-      const broke = await mockServer({ scenario: "quota" });
-      try {
+      await withMockServer({ scenario: "quota" }, async (broke) => {
         const run = await runMain([...apiArgs(broke, KEY), "edit", ...EDIT_FLAGS]);
         expect(run.code).toBe(3);
         expect(run.stderr).toContain("Insufficient quota");
         expect(run.stderr).toContain("suggestion: https://ai.odkkk.com/apiv1/dashboard/billing");
         expect(run.stdout + run.stderr).not.toContain(KEY);
-      } finally {
-        await broke.close();
-      }
+      });
     });
 
     it("5 on a 5xx, with message, suggestion and request id, never the key", async () => {
-      const down = await mockServer({ scenario: "upstream-down" });
-      try {
+      await withMockServer({ scenario: "upstream-down" }, async (down) => {
         const run = await runMain([...apiArgs(down, KEY), "--json", "edit", ...EDIT_FLAGS]);
         expect(run.code).toBe(5);
         expect(run.stderr).toContain("Upstream AI service unavailable");
@@ -537,9 +513,7 @@ describe.concurrent("kling-edit", () => {
           exitCode: 5,
           error: { status: 502, fallbackSuggestion: "try different model" },
         });
-      } finally {
-        await down.close();
-      }
+      });
     });
   });
 
@@ -614,8 +588,7 @@ describe("settings from the environment", () => {
   });
 
   it("3 on 401, printing the API's message and request id, never the key (flag or environment)", async () => {
-    const strict = await mockServer({ apiKey: "the-right-key" });
-    try {
+    await withMockServer({ apiKey: "the-right-key" }, async (strict) => {
       const viaFlag = await runMain([...apiArgs(strict, KEY), "edit", ...EDIT_FLAGS]);
       const viaEnv = await runMain(["--base-url", strict.url, "--json", "edit", ...EDIT_FLAGS], {
         env: { KLING_API_KEY: KEY },
@@ -628,8 +601,6 @@ describe("settings from the environment", () => {
       }
       expect(jsonLines(viaEnv.stdout).at(-1)).toMatchObject({ event: "error", exitCode: 3, error: { status: 401 } });
       expect((await snapshot(strict)).createRequests).toBe(2);
-    } finally {
-      await strict.close();
-    }
+    });
   });
 });

@@ -276,6 +276,16 @@ export function mockServer(options: MockServerOptions = {}): Promise<MockServer>
   return startMockServer({ port: 0, host: "127.0.0.1", speed: 1000, seed: 7, ...options });
 }
 
+/** Runs `use` against a mock of its own (a scenario that holds for every request), closed afterwards. */
+export async function withMockServer<T>(options: MockServerOptions, use: (mock: MockServer) => Promise<T>): Promise<T> {
+  const mock = await mockServer(options);
+  try {
+    return await use(mock);
+  } finally {
+    await mock.close();
+  }
+}
+
 /** The mock's admin snapshot. */
 export async function snapshot(mock: MockServer): Promise<{
   createRequests: number;
