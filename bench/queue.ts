@@ -39,11 +39,7 @@ async function workerLine(
   ctx: BenchContext,
   options: Parameters<typeof workerCommand>[0],
 ): Promise<[string, string[]]> {
-  const [node, args] = workerCommand(options);
-  if (!ctx.smoke) return [node, args];
-  const main = args.findIndex((a) => a.endsWith(path.join("src", "cli", "main.ts")));
-  if (main < 0) throw new Error(`workerCommand no longer runs src/cli/main.ts: ${args.join(" ")}`);
-  return [node, [await compiledSource("src/cli/main.ts"), ...args.slice(main + 1)]];
+  return workerCommand(ctx.smoke ? { ...options, entry: await compiledSource("src/cli/main.ts") } : options);
 }
 
 async function once(ctx: BenchContext, workers: number, edits: number, redisUrl: string) {

@@ -20,7 +20,8 @@ const KEY = "sk-queue-chaos-0123456789";
 
 /**
  * `node --import tsx src/cli/main.ts worker ...`: one `kling-edit worker` process from the sources; with `build`, the
- * built `node dist/src/cli/main.js worker ...` (starts in a quarter of the time: no TypeScript to compile).
+ * built `node dist/src/cli/main.js worker ...` (starts in a quarter of the time: no TypeScript to compile); with
+ * `entry`, that compiled main.js (the benchmark's smoke run compiles its own).
  */
 export function workerCommand(o: {
   redisUrl: string;
@@ -28,13 +29,13 @@ export function workerCommand(o: {
   baseUrl: string;
   concurrency: number;
   build?: boolean;
+  entry?: string;
 }): [string, string[]] {
+  const entry = o.entry ?? (o.build ? path.join(ROOT, "dist/src/cli/main.js") : undefined);
   return [
     process.execPath,
     [
-      ...(o.build
-        ? [path.join(ROOT, "dist/src/cli/main.js")]
-        : ["--import", "tsx", path.join(ROOT, "src/cli/main.ts")]),
+      ...(entry ? [entry] : ["--import", "tsx", path.join(ROOT, "src/cli/main.ts")]),
       "worker",
       "--queue",
       o.redisUrl,
