@@ -147,7 +147,10 @@ describe.skipIf(missing !== null)("edit queue on Redis", () => {
 
   // Alone, after the others (not concurrent): its check is on wall-clock spacing, which other tests' work would
   // only disturb.
-  it("one limiter across three workers: at most 5 creates in any second", async ({ expect, onTestFinished }) => {
+  it("one limiter across three workers: creates leave evenly spaced, about 5 in any second", async ({
+    expect,
+    onTestFinished,
+  }) => {
     const { queue, params, start } = setup(onTestFinished);
     const posts: number[] = [];
     const counting: typeof fetch = (input, init) => {
@@ -160,8 +163,17 @@ describe.skipIf(missing !== null)("edit queue on Redis", () => {
     for (let w = 0; w < 3; w++)
       start({ client: client(counting), concurrency: 4, limiter: { max: 5, duration: 1_000 } });
     await until(async () => posts.length === 7, 30_000);
-    const worst = Math.max(...posts.map((t) => posts.filter((u) => u >= t && u < t + 1_000).length));
-    expect(worst).toBeLessThanOrEqual(5);
+    // The limiter spaces job starts (Redis' clock); a request leaves after the job's state is written, so a loaded
+    // host moves each departure by its own delay. A check of "at most 5 in any 1,000 ms" on departures failed in CI
+    // (6, on 2 busy cores). Spacing is what the limiter owns: the median gap holds it whatever one late start does,
+    // and is near 0 with BullMQ's fixed window ({ max: 5, duration: 1000 } unspaced) or with a limiter per worker.
+    const gaps = posts.slice(1).map((t, i) => t - (posts[i] ?? t));
+    // The lower median of the 6 gaps: 220 ms when spaced; one late departure shortens one gap and lengthens another.
+    const median = [...gaps].sort((a, b) => a - b)[2] ?? 0;
+    expect(median, `gaps between creates: ${gaps.join(", ")} ms`).toBeGreaterThanOrEqual(150);
     expect((posts.at(-1) ?? 0) - (posts[0] ?? 0)).toBeGreaterThanOrEqual(1_000);
+    // A second holds 5 spaced starts; one more may slip in only by a departure's delay, never the 7 of no limiter.
+    const worst = Math.max(...posts.map((t) => posts.filter((u) => u >= t && u < t + 1_000).length));
+    expect(worst).toBeLessThanOrEqual(6);
   });
 });

@@ -184,8 +184,9 @@ export interface EditWorkerOptions {
   /** Edits this worker handles at once, per queue (submits and looks). @default {@link DEFAULT_WORKER_CONCURRENCY} */
   concurrency?: number;
   /**
-   * At most `max` creates in any `duration` ms, across every worker of the queue (BullMQ's global limiter, spaced
-   * evenly: see {@link evenLimiter}).
+   * At most `max` creates start in any `duration` ms, across every worker of the queue (BullMQ's global limiter,
+   * spaced evenly: see {@link evenLimiter}). A request leaves after its job's state is written, so a busy host can let
+   * one extra reach the server in a window (its 429 then pauses every worker).
    */
   limiter?: { max: number; duration: number };
   /** Download each completed result here as `<task id>.mp4` (resumable). */
