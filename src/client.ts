@@ -5,18 +5,12 @@
 import { CREATE_VIDEO_GENERATION_ROUTE } from "../generated/spec-facts.js";
 import { APIPromise } from "./api-promise.js";
 import { DEFAULT_WAIT_TIMEOUT_MS } from "./defaults.js";
-import {
-  type DownloadBlobResult,
-  type DownloadStreamResult,
-  downloadBlob,
-  downloadStream,
-  type FileDownloadOptions,
-  resolveResultUrl,
-} from "./download.js";
+import type { DownloadBlobResult, DownloadStreamResult, FileDownloadOptions } from "./download.js";
 import { createEdit, followTask, getTask } from "./endpoints.js";
 import { KlingError } from "./errors.js";
 import { CallScope } from "./internal/scope.js";
 import { Jobs } from "./jobs.js";
+import { loadDownload, loadWait } from "./lazy.js";
 import { Transport } from "./request.js";
 import type {
   ClientOptions,
@@ -29,7 +23,6 @@ import type {
   Task,
   WaitOptions,
 } from "./types.js";
-import { checkWaitOptions } from "./wait.js";
 
 export { DEFAULT_TIMEOUT_MS } from "./defaults.js";
 export { DEFAULT_MODEL, TASK_ID_PREFIX } from "./spec-facts.js";
@@ -65,7 +58,7 @@ export class Edits {
    * `timeoutMs` is the total for both (default 30 minutes); `onCreated` receives the task id before the first poll.
    */
   async createAndWait(params: CreateEditParams, opts: CreateAndWaitOptions = {}): Promise<Task> {
-    checkWaitOptions(opts);
+    (await loadWait()).checkWaitOptions(opts);
     const scope = new CallScope(opts.signal, opts.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS);
     try {
       let created: CreatedTask;
@@ -155,7 +148,7 @@ export class KlingClient {
     destination: string,
     opts: Omit<FileDownloadOptions, "fetch" | "logger"> = {},
   ): Promise<DownloadResult> {
-    const url = resolveResultUrl(taskOrUrl, opts);
+    const url = (await loadDownload()).resolveResultUrl(taskOrUrl, opts);
     let mod: typeof import("./download-node.js");
     try {
       mod = await import("./download-node.js");
@@ -177,13 +170,15 @@ export class KlingClient {
    * Downloads a result into memory: resolves with `{ blob, bytes, contentType, url }` (browsers; same checks as
    * {@link KlingClient.download}).
    */
-  downloadBlob(taskOrUrl: Task | string, opts: DownloadOptions = {}): Promise<DownloadBlobResult> {
-    return downloadBlob(resolveResultUrl(taskOrUrl, opts), { ...opts, fetch: this.#transport.fetch });
+  async downloadBlob(taskOrUrl: Task | string, opts: DownloadOptions = {}): Promise<DownloadBlobResult> {
+    const d = await loadDownload();
+    return d.downloadBlob(d.resolveResultUrl(taskOrUrl, opts), { ...opts, fetch: this.#transport.fetch });
   }
 
   /** Opens a result as a `ReadableStream` (any runtime), with the same checks, enforced while it is read. */
-  downloadStream(taskOrUrl: Task | string, opts: DownloadOptions = {}): Promise<DownloadStreamResult> {
-    return downloadStream(resolveResultUrl(taskOrUrl, opts), { ...opts, fetch: this.#transport.fetch });
+  async downloadStream(taskOrUrl: Task | string, opts: DownloadOptions = {}): Promise<DownloadStreamResult> {
+    const d = await loadDownload();
+    return d.downloadStream(d.resolveResultUrl(taskOrUrl, opts), { ...opts, fetch: this.#transport.fetch });
   }
 
   /** A description without secrets. */

@@ -4,22 +4,14 @@
  * these; nothing else builds a request.
  */
 import { CREATE_VIDEO_GENERATION_ROUTE, GET_TASK_DETAIL_ROUTE } from "../generated/spec-facts.js";
-import { validateTaskDetail } from "../generated/validators/TaskDetail.js";
-import { validateVideoGenerationResponse } from "../generated/validators/VideoGenerationResponse.js";
 import { RequestValidationError } from "./errors.js";
+import { loadSchemas, loadWait } from "./lazy.js";
 import type { Transport } from "./request.js";
-import { checkCreateRequest, type RuleViolation } from "./rules.js";
-import { DEFAULT_MODEL, TASK_ID_PREFIX } from "./spec-facts.js";
-import type {
-  CreatedTask,
-  CreateEditParams,
-  RequestOptions,
-  Task,
-  VideoGenerationRequest,
-  WaitOptions,
-  WithResponse,
-} from "./types.js";
-import { type WaitHooks, waitForTask } from "./wait.js";
+import type { RuleViolation } from "./rules.js";
+import type * as Schemas from "./schemas.js";
+import { TASK_ID_PREFIX } from "./spec-facts.js";
+import type { CreatedTask, CreateEditParams, RequestOptions, Task, WaitOptions, WithResponse } from "./types.js";
+import type { WaitHooks } from "./wait.js";
 
 const CREATE = CREATE_VIDEO_GENERATION_ROUTE;
 const GET = GET_TASK_DETAIL_ROUTE;
@@ -35,22 +27,14 @@ export function taskPath(taskId: string): string {
   return TASK_PATH_HEAD + encodeURIComponent(taskId) + TASK_PATH_TAIL;
 }
 
-/** The create body as sent: `model` defaulted, every rule checked (throws `RequestValidationError`, nothing sent). */
-export function createBody(params: CreateEditParams): VideoGenerationRequest {
-  // checkCreateRequest runs the spec's validator over this body, so it is a VideoGenerationRequest past this
-  // point; the only type difference is readonly arrays, which JSON.stringify does not care about.
-  const body = { ...params, model: params.model ?? DEFAULT_MODEL } as VideoGenerationRequest;
-  const violations = checkCreateRequest(body);
-  if (violations.length > 0) throw new RequestValidationError(violations);
-  return body;
-}
-
 /** `POST /v1/videos/generations`: a billed task. */
 export async function createEdit(
   transport: Transport,
   params: CreateEditParams,
   opts: RequestOptions,
 ): Promise<WithResponse<CreatedTask>> {
+  // The rules and validators load on the first call (src/lazy.ts); a failed load rejects with nothing sent.
+  const { createBody, validateVideoGenerationResponse } = loadSchemas.value ?? (await loadSchemas());
   const body = createBody(params);
   return transport.request<CreatedTask>(
     {
@@ -95,12 +79,25 @@ export function getTask(transport: Transport, taskId: string, opts: RequestOptio
   } catch (err) {
     return Promise.reject(err);
   }
+  // The validators load on a client's first call (src/lazy.ts); after that, no extra promise per call.
+  const schemas = loadSchemas.value;
+  if (schemas === undefined) return loadSchemas().then((loaded) => sendGet(transport, loaded, taskId, opts));
+  return sendGet(transport, schemas, taskId, opts);
+}
+
+/** The GET itself, for an id already checked. */
+function sendGet(
+  transport: Transport,
+  schemas: typeof Schemas,
+  taskId: string,
+  opts: RequestOptions,
+): Promise<WithResponse<Task>> {
   return transport.request<Task>(
     {
       method: GET.method,
       path: taskPath(taskId),
       schema: GET.responseSchema,
-      validate: validateTaskDetail,
+      validate: schemas.validateTaskDetail,
       idempotent: true,
       // A body about another task is not an answer about this one (issue 11, item 18).
       check: (task) => (task.id === taskId ? null : `asked for task ${taskId}, got task ${task.id}`),
@@ -118,6 +115,7 @@ export async function followTask(
   onRequestId?: (requestId: string) => void,
 ): Promise<Task> {
   checkTaskId(transport, taskId);
+  const { waitForTask } = loadWait.value ?? (await loadWait());
   return waitForTask(
     {
       get: async (id, o) => {

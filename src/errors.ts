@@ -205,8 +205,15 @@ export function makeAPIError(init: APIErrorInit): APIError {
 }
 
 /**
+ * The `code` of an `APIConnectionError` raised when the client's own code for a call failed to load (a lazily loaded
+ * chunk in a browser app, see src/lazy.ts): the request never left.
+ */
+export const LOAD_FAILED_CODE = "ERR_KLING_LOAD";
+
+/**
  * The request never produced a response: DNS failure, connection refused, reset, or a body cut off mid-way.
- * `code` is the system error code when known (`ECONNREFUSED`, `ECONNRESET`, `UND_ERR_SOCKET`).
+ * `code` is the system error code when known (`ECONNREFUSED`, `ECONNRESET`, `UND_ERR_SOCKET`), or
+ * {@link LOAD_FAILED_CODE} when the client's code for the call failed to load.
  */
 export class APIConnectionError extends KlingError {
   override name = "APIConnectionError";

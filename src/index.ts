@@ -1,7 +1,9 @@
 /**
  * kling-o1-video-edit: a spec-pinned client for the Kling-O1 Video Edit API. Runs wherever `fetch` exists (Node 20+,
- * browsers, Deno, Bun): this entry imports nothing from `node:`. File downloads load their Node code lazily, and the
- * Node-only helpers (file download, http adapter for webhooks) are also in the `kling-o1-video-edit/node` entry.
+ * browsers, Deno, Bun): this entry imports nothing from `node:`. What a call needs beyond the request loop (the rules
+ * and validators, the wait loop, downloads, jobs) loads at its first use (src/lazy.ts), so a browser app starts small;
+ * Node, Bun and Deno resolve the package to src/index.node.ts, which loads it at start. The Node-only helpers (file
+ * download, http adapter for webhooks) are in the `kling-o1-video-edit/node` entry.
  */
 
 /** The API's base URL when neither the `baseUrl` option nor `KLING_BASE_URL` is set: the spec's server. */
@@ -12,23 +14,22 @@ export { APIPromise } from "./api-promise.js";
 export { createKlingClient, DEFAULT_MODEL, DEFAULT_TIMEOUT_MS, Edits, KlingClient, Tasks } from "./client.js";
 // defaults.ts
 export {
+  DEFAULT_DOWNLOAD_TIMEOUT_MS,
   DEFAULT_JOB_REF_PARAM,
+  DEFAULT_MAX_DOWNLOAD_BYTES,
+  DEFAULT_WAIT_TIMEOUT_MS,
   MAX_CONSECUTIVE_POLL_ERRORS,
+  MAX_POLL_INTERVAL_MS,
   RESULT_EXPIRY_WARNING_MS,
   RESULT_TTL_MS,
 } from "./defaults.js";
-// download.ts
-export {
-  DEFAULT_DOWNLOAD_TIMEOUT_MS,
-  DEFAULT_MAX_DOWNLOAD_BYTES,
-  type DownloadBlobResult,
-  type DownloadResumeState,
-  type DownloadStreamResult,
-  downloadBlob,
-  downloadStream,
-  type FileDownloadOptions,
-  type ResultDownloadOptions,
-  safeFileName,
+// download.ts: its types; the code is lazy.ts' (loaded on first use)
+export type {
+  DownloadBlobResult,
+  DownloadResumeState,
+  DownloadStreamResult,
+  FileDownloadOptions,
+  ResultDownloadOptions,
 } from "./download.js";
 // errors.ts
 export {
@@ -46,6 +47,7 @@ export {
   InternalServerError,
   type JobPhase,
   KlingError,
+  LOAD_FAILED_CODE,
   MissingApiKeyError,
   makeAPIError,
   NotFoundError,
@@ -72,6 +74,8 @@ export {
   type ResumeSummary,
   UNFINISHED_JOB_STATES,
 } from "./jobs.js";
+// lazy.ts: what loads on first use (a chunk of its own in a browser app), and the download functions over it
+export { downloadBlob, downloadStream } from "./lazy.js";
 // logger.ts
 export type { Logger, LogLevel } from "./logger.js";
 // policy.ts
@@ -84,12 +88,11 @@ export {
   mayHaveBilled,
   outcomeOf,
 } from "./policy.js";
-// poll.ts
-export { DEFAULT_WAIT_TIMEOUT_MS, MAX_POLL_INTERVAL_MS } from "./poll.js";
 // retry.ts
 export { backoffDelayMs, DEFAULT_MAX_RETRIES, MAX_RETRY_AFTER_MS } from "./retry.js";
-// rules.ts
-export { checkCreateRequest, type RuleViolation } from "./rules.js";
+// rules.ts is the `kling-o1-video-edit/rules` entry (checkCreateRequest, synchronous): re-exported here, its request
+// validator and address table would load at start in every browser app (a client loads them on its first call).
+export type { RuleViolation } from "./rules.js";
 // types.ts: the public types and only those (the wire types from generated/schema.ts and the options)
 export type * from "./types.js";
 // webhooks.ts is the `kling-o1-video-edit/webhooks` entry, not re-exported here: a receiver runs on a server, and a

@@ -17,6 +17,7 @@
 import { DEFAULT_JOB_REF_PARAM, JOB_FORMAT_VERSION, RESULT_TTL_MS } from "./defaults.js";
 import type { DownloadResumeState, FileDownloadOptions } from "./download.js";
 import { type JobPhase, RequestValidationError, TaskFailedError } from "./errors.js";
+import { loadJobsRun } from "./lazy.js";
 import type { Transport } from "./request.js";
 import type {
   CreatedTask,
@@ -156,10 +157,10 @@ export function invalidOption(field: string, message: string): RequestValidation
 }
 
 /**
- * The code that acts on jobs (src/internal/jobs-run.ts), loaded at the first action: an app that never uses jobs
- * (a browser app that creates, waits and downloads) does not load it, nor the webhook module (issue 18).
+ * The code that acts on jobs (src/internal/jobs-run.ts), loaded at the first action (src/lazy.ts): an app that never
+ * uses jobs (a browser app that creates, waits and downloads) does not load it, nor the webhook module (issue 18).
  */
-const run = () => import("./internal/jobs-run.js");
+const run = loadJobsRun;
 
 /** @internal A job's state, shared with the code that acts on it (src/internal/jobs-run.ts). */
 export interface JobCore {

@@ -17,6 +17,7 @@ import {
   APITimeoutError,
   APIUserAbortError,
   ContractViolationError,
+  LOAD_FAILED_CODE,
   MissingApiKeyError,
   RequestValidationError,
 } from "./errors.js";
@@ -40,8 +41,11 @@ export type AttemptOutcome =
   /** Refused before sending: the request broke a rule (`RequestValidationError`), or no key. */
   | { kind: "not-sent" };
 
-/** Connection error codes that prove the request never reached a server (nothing can have been created). */
-export const NOT_SENT_CODES: readonly string[] = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"];
+/**
+ * Connection error codes that prove the request never reached a server (nothing can have been created): refused,
+ * no such host, and the client's own code for the call failing to load (it never sent anything).
+ */
+export const NOT_SENT_CODES: readonly string[] = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", LOAD_FAILED_CODE];
 /** Statuses a GET is retried on. */
 export const RETRYABLE_STATUSES: readonly number[] = [408, 429, 500, 502, 503, 504];
 

@@ -1,7 +1,9 @@
 /**
  * The create request's rules: the spec's schema (the generated validator) plus the rules the seed states only in
  * prose. The client checks them before a request leaves; the mock server answers 400 with them. One list, so the two
- * cannot disagree.
+ * cannot disagree. The `kling-o1-video-edit/rules` entry: `checkCreateRequest` checks a body synchronously (a form, a
+ * batch file) without a client; the main entry does not re-export it, so that a browser app that only creates loads
+ * the validator and the address table on its first call, not at start (src/lazy.ts).
  */
 import {
   VIDEO_GENERATION_REQUEST_CALLBACK_URL_PATTERN,

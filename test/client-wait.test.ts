@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   APITimeoutError,
   APIUserAbortError,
@@ -9,6 +9,7 @@ import {
   type Task,
   TaskFailedError,
 } from "../src/index.js";
+import { loadSchemas, loadWait } from "../src/lazy.js";
 import {
   apiError,
   created,
@@ -49,6 +50,11 @@ async function settle<T>(promise: Promise<T>, ms: number): Promise<{ value?: T; 
   return outcome;
 }
 
+// The wait loop and the validators load on a client's first call (src/lazy.ts), from disk: in real time, which fake
+// timers advanced at once would outrun. Load them first, as any earlier call would have.
+beforeAll(async () => {
+  await Promise.all([loadSchemas(), loadWait()]);
+});
 beforeEach(() => {
   vi.useFakeTimers();
 });

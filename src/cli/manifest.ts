@@ -6,7 +6,8 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { checkCreateRequest, DEFAULT_MODEL, type VideoGenerationRequest } from "../index.js";
+import { DEFAULT_MODEL, type VideoGenerationRequest } from "../index.js";
+import { checkCreateRequest } from "../rules.js";
 import { UsageError } from "./exit-codes.js";
 import { describeViolation } from "./flags.js";
 

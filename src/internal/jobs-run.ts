@@ -11,7 +11,7 @@ import {
   MAX_CONSECUTIVE_POLL_ERRORS,
 } from "../defaults.js";
 import { type FileDownloadOptions, safeFileName } from "../download.js";
-import { createBody, createEdit, followTask, getTask } from "../endpoints.js";
+import { createEdit, followTask, getTask } from "../endpoints.js";
 import {
   APIError,
   DownloadError,
@@ -34,6 +34,7 @@ import {
 import { createMayHaveBilled, endsWait, outcomeOf } from "../policy.js";
 import { nextPollDelayMs, type PollState } from "../poll.js";
 import { backoffDelayMs } from "../retry.js";
+import { createBody } from "../schemas.js";
 import type {
   CreatedTask,
   CreateEditParams,

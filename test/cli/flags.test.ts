@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { describeViolation, type InputKind, inputNameOf } from "../../src/cli/flags.js";
-import { checkCreateRequest, type RuleViolation } from "../../src/index.js";
+import { checkCreateRequest, type RuleViolation } from "../../src/rules.js";
 
 const VALID = { model: "kling-o1-video-edit", prompt: "Make it cinematic", video_urls: ["https://e.com/in.mp4"] };
 

@@ -131,4 +131,6 @@ async function check(runtime: Runtime, mock: MockServer): Promise<void> {
   });
   // The jobs' code, loaded by import() at the first action, ran: an empty store resumed, a bad callback refused.
   expect(report.jobs).toEqual({ resumed: 0, callback: 400, said: "Callback body is not JSON" });
+  // The Node entry (the code browsers load on first use imported at start): Bun and Deno resolve it too.
+  expect(report.entry).toBe("index.node.js");
 }
