@@ -9,7 +9,7 @@
  * call, or a later call given the resume state) asks only for the rest.
  */
 import { randomBytes } from "node:crypto";
-import { close, constants, createWriteStream, open, type Stats, write } from "node:fs";
+import { constants, createWriteStream, type Stats } from "node:fs";
 import { link, lstat, readdir, rename, stat, unlink } from "node:fs/promises";
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
@@ -50,15 +50,12 @@ const PART_SUFFIX = /^[0-9a-f]{12}\.part$/;
  * write lands: reading and writing never overlap, and each chunk costs a pause and a resume. 512 KiB lets the socket
  * keep reading while the file writes, and stays small: chunks queued here can outlive a scavenge and wait for a full
  * GC (issue 18 measured 256 KiB to 1 MiB at about 0.85x node:http's CPU time per 100 MiB, RSS growth at its level).
+ * The stream's own `writev` gathers what queued while a write was in flight into one writev(2). An earlier session
+ * took it out (a 1 MiB buffer with writev had cost 2-3x node:http's wall time on that host); on 2026-12-03, A/B in
+ * `npm run bench -- download`, two runs each: with writev 1.18x and 1.16x node:http's throughput (warmed-up process
+ * 1.05x, 1.45x; CPU 0.79x, 0.77x), without it 1.04x and 0.84x (warm 0.78x, 0.86x; CPU 0.87x, 1.03x).
  */
 const PART_BUFFER_BYTES = 512 * 1024;
-/**
- * The part file's fs functions, without `writev`: the stream then writes each queued chunk with its own write(2)
- * instead of gathering them into one writev(2). On this Linux (ext4, page cache) a gathered or large write costs more
- * kernel time per byte than chunk-sized ones (issue 18: a 1 MiB buffer with writev took 2-3x node:http's wall time
- * and twice its system time; the same buffer without writev, at par or ahead).
- */
-const PART_FS = { open, write, close };
 /** Where a hard link cannot be made (FAT, some network file systems): fall back to rename. */
 const NO_LINK_CODES = ["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV", "EMLINK"];
 
@@ -420,7 +417,6 @@ export async function downloadToFile(
     const out = createWriteStream(part.path, {
       flags: partFlags(append, fresh) as unknown as string,
       highWaterMark: PART_BUFFER_BYTES,
-      fs: PART_FS,
     });
     out.once("error", (err) => {
       call.writeError = err;

@@ -123,7 +123,7 @@ describe.each(transports)("resume via %s", (_name, base) => {
   });
 
   it("a body of many chunks cut after the part file's write buffer fills: the part holds exactly the bytes in order", async () => {
-    // Megabytes, so that chunks queue in the part file's write buffer (each written with its own write, no writev)
+    // Megabytes, so that chunks queue in the part file's write buffer (gathered into one writev when a write lands)
     // when the cut comes: ending the file must flush them, in order, before the state is reported.
     const size = 1536 * 1024;
     const cutAt = 1024 * 1024 + 12_345;
