@@ -29,8 +29,8 @@ const USES_CLI_HELPERS = /from "\.\/helpers\.js"/;
 
 /**
  * The files that run isolated (each in a fresh module graph, vitest's default): those that change the process (see
- * above), and the CLI tests that use test/cli/helpers.ts (its runMain imports src/cli/main.ts once per module graph
- * with process.exit stubbed, and sets the environment around in-process runs). Every other file runs with
+ * above), and the CLI tests that use test/cli/helpers.ts (its runMain clears the developer's KLING_* variables from
+ * the process, and sets the environment around in-process runs). Every other file runs with
  * `isolate: false`: files share a worker's module graph, so src/ and its dependencies are imported once per worker
  * instead of once per file. Measured on the 96 fastest files (2 cores, load 6 from other work, two rounds each):
  * isolated 40.8 and 40.9 s CPU (43.8 and 50.6 s wall), shared 16.9 and 20.2 s CPU (17.8 and 19.5 s wall).

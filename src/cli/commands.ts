@@ -1,6 +1,6 @@
 /**
  * The single-task commands: `edit`, `status`, `wait` and `download`. Each returns its exit code, or throws
- * {@link ReportedExit} once it has reported how the task ended; other errors propagate to main.ts, which prints them
+ * {@link ReportedExit} once it has reported how the task ended; other errors propagate to run.ts, which prints them
  * (report.ts) and maps them to a code (exit-codes.ts). `batch` is batch-command.ts.
  */
 import { randomBytes } from "node:crypto";

@@ -65,7 +65,7 @@ export class InterruptedError extends Error {
 
 /**
  * Thrown by a command after it has already reported how it ended (a JSON `task` or `error` event, a human message):
- * main.ts exits with `exitCode` and prints nothing more.
+ * run.ts resolves with `exitCode` and prints nothing more.
  */
 export class ReportedExit extends Error {
   override name = "ReportedExit";

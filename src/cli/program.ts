@@ -66,7 +66,7 @@ const EXAMPLES = `Examples:
   kling-edit mock --port 4010 --scenario flaky --speed 100
   source <(kling-edit completion bash)`;
 
-/** What the program reports back to main.ts. */
+/** What the program reports back to run.ts. */
 export interface ProgramResult {
   /** The exit code the action returned (unset when commander printed help or the version). */
   exitCode?: number;

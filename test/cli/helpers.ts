@@ -10,8 +10,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { vi } from "vitest";
-import type { main as Main } from "../../src/cli/main.js";
+import type { main as Main } from "../../src/cli/run.js";
 import { type MockServer, type MockServerOptions, startMockServer } from "../../src/mock/index.js";
 
 /** The repository's root. */
@@ -167,10 +166,8 @@ export function startCli(args: string[], options: { env?: Record<string, string>
 let loaded: Promise<typeof Main> | undefined;
 
 /**
- * src/cli/main.ts's `main`. That module runs process.argv when imported (it is the executable), so it is imported
- * once per test file with argv `--version`, its output swallowed and process.exit stubbed (as main.test.ts does).
- * The developer's KLING_* variables are removed from this test file's process first, as cleanEnv keeps them from
- * a child.
+ * src/cli/run.ts's `main`, loaded once per test file. The developer's KLING_* variables are removed from this test
+ * file's process first, as cleanEnv keeps them from a child.
  */
 function loadMain(): Promise<typeof Main> {
   loaded ??= (async () => {
@@ -178,24 +175,7 @@ function loadMain(): Promise<typeof Main> {
     // Each run adds its Ctrl-C handlers (SIGINT, SIGTERM) to this process while it lasts, and a file runs up to 32
     // at once: more than Node's warning threshold of 10 listeners, without any leak.
     process.setMaxListeners(64);
-    const silent = ((_chunk: unknown, ...rest: unknown[]) => {
-      (rest.find((r) => typeof r === "function") as (() => void) | undefined)?.();
-      return true;
-    }) as typeof process.stdout.write;
-    const exit = vi.spyOn(process, "exit").mockImplementation((() => undefined) as never);
-    const spies = [exit, vi.spyOn(process.stdout, "write").mockImplementation(silent)];
-    spies.push(vi.spyOn(process.stderr, "write").mockImplementation(silent));
-    const argv = process.argv;
-    process.argv = [process.execPath, "kling-edit", "--version"];
-    try {
-      const { main } = await import("../../src/cli/main.js");
-      // Its exit runs in the (stubbed) write callbacks, so before the import settles; never later, for real.
-      if (exit.mock.calls.length === 0) throw new Error("main.ts did not exit after its own run");
-      return main;
-    } finally {
-      process.argv = argv;
-      for (const spy of spies) spy.mockRestore();
-    }
+    return (await import("../../src/cli/run.js")).main;
   })();
   return loaded;
 }
