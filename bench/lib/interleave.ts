@@ -22,11 +22,15 @@ export interface InterleaveOptions {
   log?: (message: string) => void;
 }
 
-/** Microseconds per call of each contender, one sample per round, in round order; and the block size used. */
+/**
+ * Microseconds per call of each contender, one sample per round, in round order; the same for this process's CPU
+ * time (user + system: what the call costs here, which load from other processes disturbs far less than wall time);
+ * and the block size used.
+ */
 export async function timeInterleaved<N extends string>(
   contenders: Record<N, Call>,
   options: InterleaveOptions,
-): Promise<{ perCall: Record<N, number[]>; perBlock: number }> {
+): Promise<{ perCall: Record<N, number[]>; cpuPerCall: Record<N, number[]>; perBlock: number }> {
   const { calls, rounds, warmup, block = 100, check, log } = options;
   const names = Object.keys(contenders) as N[];
   for (const name of names) {
@@ -36,21 +40,29 @@ export async function timeInterleaved<N extends string>(
     for (let i = 0; i < warmup; i++) await call();
   }
   const perCall = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<N, number[]>;
+  const cpuPerCall = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<N, number[]>;
   const blocks = Math.max(1, Math.round(calls / block));
   const perBlock = Math.ceil(calls / blocks);
   for (let round = 0; round < rounds; round++) {
     const spent = new Map<N, number>(names.map((n) => [n, 0]));
+    const cpu = new Map<N, number>(names.map((n) => [n, 0]));
     for (let b = 0; b < blocks; b++) {
       for (let k = 0; k < names.length; k++) {
         const name = names[(k + b + round) % names.length] as N;
         const call = contenders[name];
+        const c0 = process.cpuUsage();
         const t0 = nowMs();
         for (let i = 0; i < perBlock; i++) await call();
         spent.set(name, (spent.get(name) ?? 0) + nowMs() - t0);
+        const used = process.cpuUsage(c0);
+        cpu.set(name, (cpu.get(name) ?? 0) + used.user + used.system);
       }
     }
-    for (const name of names) perCall[name].push(((spent.get(name) ?? 0) * 1000) / (blocks * perBlock));
+    for (const name of names) {
+      perCall[name].push(((spent.get(name) ?? 0) * 1000) / (blocks * perBlock));
+      cpuPerCall[name].push((cpu.get(name) ?? 0) / (blocks * perBlock));
+    }
     log?.(`round ${round + 1}/${rounds}: ${names.map((n) => `${n} ${perCall[n].at(-1)?.toFixed(1)} µs`).join(", ")}`);
   }
-  return { perCall, perBlock };
+  return { perCall, cpuPerCall, perBlock };
 }
