@@ -99,8 +99,8 @@ export const ERROR_TITLES: Readonly<Record<number, string>> = {
 };
 /** createVideoGeneration: its route and body schemas. */
 export const CREATE_VIDEO_GENERATION_ROUTE = {"method":"POST","path":"/v1/videos/generations","pathParameters":[],"requestSchema":"VideoGenerationRequest","responseSchema":"VideoGenerationResponse"} as const;
-/** createVideoGeneration's callback taskFinished (videoTaskCallback). */
-export const CREATE_VIDEO_GENERATION_TASK_FINISHED_CALLBACK = {"method":"POST","expression":"{$request.body#/callback_url}","bodySchema":"TaskDetail"} as const;
+/** createVideoGeneration's callback taskFinished (videoTaskCallback); its timing from the description's prose (no schema keyword states it). */
+export const CREATE_VIDEO_GENERATION_TASK_FINISHED_CALLBACK = {"method":"POST","expression":"{$request.body#/callback_url}","bodySchema":"TaskDetail","timeoutMs":10000,"retryDelaysMs":[1000,2000,4000]} as const;
 /** createVideoGeneration: the `error.type` of each documented error status, from the response examples (stated nowhere else). */
 export const CREATE_VIDEO_GENERATION_ERROR_TYPES: Readonly<Record<number, string>> = {
   400: "invalid_request_error",

@@ -126,3 +126,39 @@ describe("check:generated", () => {
     expect(failure).toMatchObject({ code: 1, stderr: expect.stringContaining("Unknown option '--bogus'") });
   });
 });
+
+describe("the callback's delivery timing (codegen, from the callback's description)", () => {
+  const stated = [
+    "Sent to `callback_url` when the task is completed.",
+    "",
+    "- Timeout: `10` seconds",
+    "- Maximum `3` retries after failure (at `1`/`2`/`4` seconds after failure)",
+  ].join("\n");
+
+  it("is in the generated callback fact, and the mock times deliveries by it", async () => {
+    const { CREATE_VIDEO_GENERATION_TASK_FINISHED_CALLBACK: callback } = await import("../generated/spec-facts.js");
+    expect(callback).toMatchObject({ timeoutMs: 10_000, retryDelaysMs: [1000, 2000, 4000] });
+    const mock = await import("../src/mock/callbacks.js");
+    expect(mock.CALLBACK_TIMEOUT_MS).toBe(callback.timeoutMs);
+    expect(mock.CALLBACK_RETRY_DELAYS_MS).toBe(callback.retryDelaysMs);
+  });
+
+  it("reads the prose; none stated is null; half of it, or a count its delays contradict, stops the codegen", async () => {
+    const { callbackTiming } = await import("../scripts/codegen/facts.js");
+    expect(callbackTiming("cb", stated)).toEqual({ timeoutMs: 10_000, retryDelaysMs: [1000, 2000, 4000] });
+    expect(callbackTiming("cb", stated.replace("`10`", "`30`").replaceAll("`4`", "`8`"))).toEqual({
+      timeoutMs: 30_000,
+      retryDelaysMs: [1000, 2000, 8000],
+    });
+    expect(callbackTiming("cb", "Sent when the task ends.")).toBeNull();
+    expect(() => callbackTiming("cb", stated.replace("- Timeout: `10` seconds\n", ""))).toThrow(
+      "cb: its description states retries but no timeout",
+    );
+    expect(() => callbackTiming("cb", stated.replace(/\n- Maximum.*/, ""))).toThrow(
+      "cb: its description states a timeout but no retries",
+    );
+    expect(() => callbackTiming("cb", stated.replace("`3` retries", "`4` retries"))).toThrow(
+      'cb: "Maximum 4 retries" lists 3 retry delays',
+    );
+  });
+});

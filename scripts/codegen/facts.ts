@@ -10,7 +10,8 @@
  *   "- Supported formats: `.a`, `.b`" in p's description -> S_P_SUPPORTED_FORMATS
  *   a 4xx example "must start with '...'" about a path parameter p -> P_PREFIX
  *   4xx/5xx response descriptions                  -> ERROR_TITLES
- *   each operation's method, path, parameters, body schemas   -> OPERATION_ID_ROUTE (and _CALLBACK_NAME_CALLBACK)
+ *   each operation's method, path, parameters, body schemas   -> OPERATION_ID_ROUTE (and _CALLBACK_NAME_CALLBACK,
+ *                                                     with the delivery timing its description states in prose)
  *   its error examples' `error.type` by status                -> OPERATION_ID_ERROR_TYPES
  *   components.schemas.S                           -> `type S`; the error bodies' `error` objects -> ErrorEnvelopeDetail
  */
@@ -198,6 +199,33 @@ function bodySchema(doc: JsonObject, holder: Json | undefined): string | null {
 }
 
 /**
+ * A callback's delivery timing, stated only in its description's prose: "- Timeout: `10` seconds" and "- Maximum `3`
+ * retries after failure (at `1`/`2`/`4` seconds after failure)". `null` when the description states neither; a
+ * description that states one without the other, or a retry count its delays do not match, stops the codegen (the
+ * mock and `verify` time deliveries by these).
+ */
+export function callbackTiming(
+  where: string,
+  description: string,
+): { timeoutMs: number; retryDelaysMs: number[] } | null {
+  const timeout = /^- Timeout: `(\d+)` seconds?$/m.exec(description);
+  const retries = /^- Maximum `(\d+)` retries after failure \(at ((?:`\d+`\/?)+) seconds after failure\)$/m.exec(
+    description,
+  );
+  if (!timeout && !retries) return null;
+  if (!timeout?.[1] || !retries?.[1] || !retries[2]) {
+    throw new Error(
+      `${where}: its description states ${timeout ? "a timeout but no retries" : "retries but no timeout"}`,
+    );
+  }
+  const retryDelaysMs = [...retries[2].matchAll(/`(\d+)`/g)].map((m) => Number(m[1]) * 1000);
+  if (retryDelaysMs.length !== Number(retries[1])) {
+    throw new Error(`${where}: "Maximum ${retries[1]} retries" lists ${retryDelaysMs.length} retry delays`);
+  }
+  return { timeoutMs: Number(timeout[1]) * 1000, retryDelaysMs };
+}
+
+/**
  * Each operation's route (method, path, path parameters, request and 2xx body schemas), its callbacks' (method, URL
  * expression, body schema), and the `error.type` of each documented error response (stated only by the examples):
  * what a client needs at run time, without operations.ts's examples and descriptions.
@@ -223,9 +251,15 @@ function routeFacts(doc: JsonObject): Fact[] {
         METHODS.flatMap((cbMethod) => {
           const cbOp = isObject(item) ? item[cbMethod] : undefined;
           if (!isObject(cbOp)) return [];
-          const value = { method: cbMethod.toUpperCase(), expression, bodySchema: bodySchema(doc, cbOp.requestBody) };
+          const timing = callbackTiming(`${id}'s callback ${cbName}`, String(cbOp.description ?? ""));
+          const value = {
+            method: cbMethod.toUpperCase(),
+            expression,
+            bodySchema: bodySchema(doc, cbOp.requestBody),
+            ...timing,
+          };
           return [
-            `/** ${id}'s callback ${cbName} (${String(cbOp.operationId)}). */\nexport const ${name}_${constName(cbName)}_CALLBACK = ${literal(value)} as const;`,
+            `/** ${id}'s callback ${cbName} (${String(cbOp.operationId)})${timing ? "; its timing from the description's prose (no schema keyword states it)" : ""}. */\nexport const ${name}_${constName(cbName)}_CALLBACK = ${literal(value)} as const;`,
           ];
         }),
       ),

@@ -2,12 +2,16 @@
  * Callback delivery as the spec's `taskFinished` callback states it: POST the task (the task query body) to
  * `callback_url`, 10 s timeout, at most 3 retries at 1/2/4 s after a failure, any 2xx acknowledges.
  */
+import { CREATE_VIDEO_GENERATION_TASK_FINISHED_CALLBACK } from "../../generated/spec-facts.js";
 import { sleep } from "../internal/scope.js";
 
-/** Per-attempt timeout the spec states. */
-export const CALLBACK_TIMEOUT_MS = 10_000;
-/** Waits before each retry the spec states (1/2/4 s): at most 3 retries. */
-export const CALLBACK_RETRY_DELAYS_MS: readonly number[] = [1000, 2000, 4000];
+/** Per-attempt timeout the spec states (from codegen: the callback's description, "Timeout: `10` seconds"). */
+export const CALLBACK_TIMEOUT_MS: number = CREATE_VIDEO_GENERATION_TASK_FINISHED_CALLBACK.timeoutMs;
+/**
+ * Waits before each retry the spec states, one per retry (from codegen: "Maximum `3` retries after failure (at
+ * `1`/`2`/`4` seconds after failure)").
+ */
+export const CALLBACK_RETRY_DELAYS_MS: readonly number[] = CREATE_VIDEO_GENERATION_TASK_FINISHED_CALLBACK.retryDelaysMs;
 
 /**
  * A cancellable wait: resolves after `ms`, or rejects with the signal's reason as soon as `signal` aborts (the one
