@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { JobSnapshot, JobState, JobStore } from "../index.js";
 import { UsageError } from "./exit-codes.js";
+import { fsyncDirectory } from "./journal.js";
 
 /** Whether a command's argument names a job file rather than a task id: an existing file, or a `.json` path. */
 export function isJobFileArgument(arg: string): boolean {
@@ -35,7 +36,7 @@ export function readJobFile(file: string): JobSnapshot {
   return value as JobSnapshot;
 }
 
-/** Writes a file atomically and durably: a temporary file, fsync, rename. */
+/** Writes a file atomically and durably: a temporary file, fsync, rename, fsync of the folder (the rename). */
 function writeAtomically(file: string, text: string): void {
   const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   const fd = fs.openSync(temp, "wx", 0o600);
@@ -51,6 +52,7 @@ function writeAtomically(file: string, text: string): void {
     fs.rmSync(temp, { force: true });
     throw error;
   }
+  fsyncDirectory(path.dirname(file));
 }
 
 /** A {@link JobStore} holding the one job of a job file; `scrub` cleans what is written back. */

@@ -34,7 +34,8 @@ function isDeleted(value: unknown): value is Deleted {
   return typeof value === "object" && value !== null && (value as Deleted).deleted === true;
 }
 
-function fsyncDirectory(dir: string): void {
+/** Makes a rename or a new entry in `dir` durable (fsync of the folder); a no-op where a folder cannot be opened. */
+export function fsyncDirectory(dir: string): void {
   try {
     const fd = fs.openSync(dir, "r");
     try {

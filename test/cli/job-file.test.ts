@@ -7,10 +7,13 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { UsageError } from "../../src/cli/exit-codes.js";
 import { isJobFileArgument, jobFileStore, readJobFile } from "../../src/cli/job-file.js";
 import type { JobSnapshot } from "../../src/index.js";
+
+// The real functions, for the spies that record the order of a write's steps.
+const { openSync, fsyncSync, renameSync } = fs;
 
 let dir: string;
 let counter = 0;
@@ -125,6 +128,36 @@ describe("jobFileStore", () => {
     expect(fs.readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     // Written through a new file (the rename), readable by its owner only.
     expect(fs.statSync(p).mode & 0o777).toBe(0o600);
+  });
+
+  it("makes the rename durable: the file is fsynced before it, the folder after it", async () => {
+    const p = file(JSON.stringify(job()));
+    const store = jobFileStore(p);
+    const fds = new Map<number, string>();
+    const steps: string[] = [];
+    const spies = [
+      vi.spyOn(fs, "openSync").mockImplementation(((target: fs.PathLike, ...rest: unknown[]) => {
+        const fd = (openSync as (...args: unknown[]) => number)(target, ...rest);
+        fds.set(fd, String(target));
+        return fd;
+      }) as typeof fs.openSync),
+      vi.spyOn(fs, "fsyncSync").mockImplementation((fd: number) => {
+        const target = fds.get(fd) ?? "?";
+        steps.push(`fsync ${target === dir ? "folder" : target.endsWith(".tmp") ? "temporary file" : target}`);
+        fsyncSync(fd);
+      }),
+      vi.spyOn(fs, "renameSync").mockImplementation((from: fs.PathLike, to: fs.PathLike) => {
+        steps.push("rename");
+        renameSync(from, to);
+      }),
+    ];
+    try {
+      await store.put(job({ state: "completed", updatedAt: 3 }));
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(steps).toEqual(["fsync temporary file", "rename", "fsync folder"]);
+    expect(readJobFile(p).state).toBe("completed");
   });
 
   it("scrubs what it writes back", async () => {
