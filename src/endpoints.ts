@@ -4,7 +4,7 @@
  * these; nothing else builds a request.
  */
 import { CREATE_VIDEO_GENERATION_ROUTE, GET_TASK_DETAIL_ROUTE } from "../generated/spec-facts.js";
-import { RequestValidationError } from "./errors.js";
+import { APIError, RequestValidationError } from "./errors.js";
 import { loadSchemas, loadWait } from "./lazy.js";
 import type { Transport } from "./request.js";
 import type { RuleViolation } from "./rules.js";
@@ -106,7 +106,7 @@ function sendGet(
   );
 }
 
-/** Follows a task to its end through the one wait loop; `onResponse` sees every poll's request id. */
+/** Follows a task to its end through the one wait loop; `onRequestId` sees every poll's request id, failed ones too. */
 export async function followTask(
   transport: Transport,
   taskId: string,
@@ -119,9 +119,16 @@ export async function followTask(
   return waitForTask(
     {
       get: async (id, o) => {
-        const { data, requestId } = await getTask(transport, id, o);
-        if (requestId) onRequestId?.(requestId);
-        return data;
+        let answer: WithResponse<Task>;
+        try {
+          answer = await getTask(transport, id, o);
+        } catch (err) {
+          // A failed poll's request id matters most to support: report it too, whether or not the wait goes on.
+          if (err instanceof APIError && err.requestId) onRequestId?.(err.requestId);
+          throw err;
+        }
+        if (answer.requestId) onRequestId?.(answer.requestId);
+        return answer.data;
       },
       callTimeoutMs: transport.timeoutMs,
       log: transport.log,

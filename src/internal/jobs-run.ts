@@ -234,6 +234,7 @@ export async function stepJob(
     job._addRequestId(requestId);
     task = data;
   } catch (err) {
+    if (err instanceof APIError) job._addRequestId(err.requestId);
     const errorsInRow = looks.errorsInRow + 1;
     if (endsWait(outcomeOf(err)) || errorsInRow >= MAX_CONSECUTIVE_POLL_ERRORS) throw tag(err, job, "wait");
     const hint = err instanceof APIError ? (err.retryAfterMs ?? 0) : 0;
@@ -341,8 +342,7 @@ export async function submitJob(jobs: Jobs, params: CreateEditParams, opts: Subm
   try {
     created = await createEdit(jobs.transport, sent, request);
   } catch (err) {
-    if (err instanceof KlingError && "requestId" in err)
-      job._addRequestId((err as { requestId: string | null }).requestId);
+    if (err instanceof APIError) job._addRequestId(err.requestId);
     if (!createMayHaveBilled(err)) {
       await jobs.store.delete(id);
       throw tag(err, job, "submit");
