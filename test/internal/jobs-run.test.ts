@@ -120,7 +120,9 @@ describe("job.step", () => {
     const error = await job.step({ maxRetries: 0 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NotFoundError);
     expect(error).toMatchObject({ phase: "wait", jobId: "job-1" });
-    expect(error).toMatchObject({ requestId: "req-404", requestIds: ["req-create"] });
+    // The job's request ids include the failed poll's own (job.requestIds is what support asks for).
+    expect(error).toMatchObject({ requestId: "req-404", requestIds: ["req-create", "req-404"] });
+    expect(job.requestIds).toEqual(["req-create", "req-404"]);
   });
 
   it("a job whose create's outcome is unknown sends nothing and rejects with SubmitOutcomeUnknownError (submit)", async () => {
