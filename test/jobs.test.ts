@@ -312,34 +312,6 @@ describe("failures and expiry", () => {
     expect((await store.get(job.id))?.state).toBe("failed");
   });
 
-  it("a poll that failed and was polled again keeps its request id on the job (wait and step alike)", async () => {
-    // The first look at each task is refused (a 503 with its request id); the next one goes through.
-    const refused: string[] = [];
-    const c = client(memoryJobStore(), {
-      maxRetries: 0,
-      fetch: async (input, init) => {
-        const request = new Request(input, init);
-        const taskId = new URL(request.url).pathname.split("/").pop() ?? "";
-        if (request.method === "GET" && !refused.includes(taskId)) {
-          refused.push(taskId);
-          return json(
-            503,
-            { error: { code: 503, message: "busy", type: "service_unavailable_error" } },
-            { "x-request-id": `req-busy-${refused.length}` },
-          );
-        }
-        return fetch(request);
-      },
-    });
-    const waited = await c.jobs.submit(params);
-    await waited.wait({ timeoutMs: 20_000, ...POLL });
-    expect(waited.state).toBe("completed");
-    expect(waited.requestIds).toContain("req-busy-1");
-    const stepped = await c.jobs.submit(params);
-    expect(await stepped.step()).toMatchObject({ done: false });
-    expect(stepped.requestIds).toContain("req-busy-2");
-  });
-
   it("past resultExpiresAt a download fails at once with reason expired and sends nothing", async () => {
     const store = memoryJobStore();
     let requests = 0;

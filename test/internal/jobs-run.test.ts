@@ -23,6 +23,11 @@ vi.mock("../../src/internal/jobs-run.js", async (importOriginal) => {
   return importOriginal();
 });
 
+// Waits take no real time here (a failed poll's back-off is a second or more); the delays asked for are in `slept`.
+vi.mock("../../src/internal/scope.js", async (original) =>
+  (await import("../support/instant-sleep.js")).instantSleep(original),
+);
+
 const KEY = "sk-jobs-run-0123456789";
 const SUBMITTED_AT = 1_700_000_000_000;
 
@@ -112,6 +117,22 @@ describe("job.step", () => {
       first: { progress: 30 },
       last: { progress: 45 },
     });
+  });
+
+  it("a failed look that is looked at again keeps its request id on the job, in step and in wait", async () => {
+    const busy = (id: string) =>
+      apiError(503, "service_unavailable_error", {}, { "retry-after": "1", "x-request-id": id });
+    const { client } = setup([
+      busy("req-busy-step"),
+      busy("req-busy-wait"),
+      json(200, taskDetail("completed"), { "x-request-id": "req-done" }),
+    ]);
+    const job = client.jobs.restore(snapshot());
+    expect(await job.step({ maxRetries: 0 })).toMatchObject({ done: false });
+    expect(job.requestIds).toEqual(["req-create", "req-busy-step"]);
+    await job.wait({ maxRetries: 0 });
+    expect(job.state).toBe("completed");
+    expect(job.requestIds).toEqual(["req-create", "req-busy-step", "req-busy-wait", "req-done"]);
   });
 
   it("a permanent poll error ends the step, tagged wait with the job's id and request ids", async () => {
