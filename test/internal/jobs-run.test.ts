@@ -122,15 +122,17 @@ describe("job.step", () => {
   it("a failed look that is looked at again keeps its request id on the job, in step and in wait", async () => {
     const busy = (id: string) =>
       apiError(503, "service_unavailable_error", {}, { "retry-after": "1", "x-request-id": id });
-    const { client } = setup([
+    const fake = scriptedFetch(
       busy("req-busy-step"),
       busy("req-busy-wait"),
       json(200, taskDetail("completed"), { "x-request-id": "req-done" }),
-    ]);
+    );
+    // No retry inside a call: each 503 is a failed look of the step or the wait loop, not of the request loop.
+    const client = createKlingClient({ apiKey: KEY, baseUrl: "https://api.test", fetch: fake.fetch, maxRetries: 0 });
     const job = client.jobs.restore(snapshot());
-    expect(await job.step({ maxRetries: 0 })).toMatchObject({ done: false });
+    expect(await job.step()).toMatchObject({ done: false });
     expect(job.requestIds).toEqual(["req-create", "req-busy-step"]);
-    await job.wait({ maxRetries: 0 });
+    await job.wait();
     expect(job.state).toBe("completed");
     expect(job.requestIds).toEqual(["req-create", "req-busy-step", "req-busy-wait", "req-done"]);
   });
