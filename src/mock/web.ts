@@ -26,25 +26,31 @@ function truncatedStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
   });
 }
 
-/** The `Response` for a reply that has one (JSON, malformed JSON, or result bytes). */
-export function replyToResponse(reply: Exclude<MockReply, { kind: "reset" } | { kind: "hang" }>): Response {
+/**
+ * The `Response` for a reply that has one (JSON, malformed JSON, or result bytes). `extra` headers (the server's
+ * request id and CORS headers) come first, so a header the reply sets itself (a replayed request id) wins.
+ */
+export function replyToResponse(
+  reply: Exclude<MockReply, { kind: "reset" } | { kind: "hang" }>,
+  extra: Record<string, string> = {},
+): Response {
   switch (reply.kind) {
     case "json":
       return new Response(JSON.stringify(reply.body), {
         status: reply.status,
-        headers: { "content-type": JSON_TYPE, ...reply.headers },
+        headers: { "content-type": JSON_TYPE, ...extra, ...reply.headers },
       });
     case "raw":
       return new Response(NULL_BODY_STATUSES.has(reply.status) ? null : reply.text, {
         status: reply.status,
-        headers: reply.headers,
+        headers: { ...extra, ...reply.headers },
       });
     case "malformed":
-      return new Response(reply.text, { status: 200, headers: { "content-type": JSON_TYPE } });
+      return new Response(reply.text, { status: 200, headers: { ...extra, "content-type": JSON_TYPE } });
     case "bytes": {
       let body: BodyInit | null = null;
       if (reply.body) body = reply.truncate ? truncatedStream(reply.body) : reply.body.slice();
-      return new Response(body, { status: reply.status, headers: reply.headers });
+      return new Response(body, { status: reply.status, headers: { ...extra, ...reply.headers } });
     }
   }
 }

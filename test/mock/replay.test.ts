@@ -105,18 +105,15 @@ describe("--replay over HTTP: the contract suite's recordings", () => {
     dir = await mkdtemp(join(tmpdir(), "kling-replay-"));
     const loaded = await loadRecordings(RECORDINGS);
     await writeFile(join(dir, "broken.json"), "{ not json");
-    await writeFile(
-      join(dir, "gateway.json"),
-      JSON.stringify(
-        rec(
-          "",
-          "2026-01-01T00:00:00Z",
-          { path: "/v1/tasks/task-unified-1-gateway" },
-          502,
-          "<html>502 Bad Gateway</html>\n",
-        ),
-      ),
+    const gateway: Recording = rec(
+      "",
+      "2026-01-01T00:00:00Z",
+      { path: "/v1/tasks/task-unified-1-gateway" },
+      502,
+      "<html>502 Bad Gateway</html>\n",
     );
+    gateway.response.headers = { ...gateway.response.headers, "X-Request-Id": "req_recorded_gateway" };
+    await writeFile(join(dir, "gateway.json"), JSON.stringify(gateway));
     const extra = await loadRecordings(dir);
     problems = extra.problems;
     mock = await startMockServer({ port: 0, seed: 1, replay: [...loaded.recordings, ...extra.recordings] });
@@ -148,6 +145,9 @@ describe("--replay over HTTP: the contract suite's recordings", () => {
     const res = await fetch(`${mock.url}/v1/tasks/task-unified-1-gateway`, { headers: headers() });
     expect(res.status).toBe(502);
     expect(await res.text()).toBe("<html>502 Bad Gateway</html>\n");
+    // The recorded request id, once (not beside a new one), and the API's CORS headers like any answer.
+    expect(res.headers.get("x-request-id")).toBe("req_recorded_gateway");
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
   });
 
   it("replays the recorded 401 to a create without a token, and simulates a create with one", async () => {
