@@ -72,6 +72,8 @@ export const MAX_CONFIRMATIONS = 1000;
 export const MAX_JOB_REF_LENGTH = 256;
 /** Downloads `jobs.resumeAll` runs at once (every job is followed at once: a wait holds only a timer). */
 export const DEFAULT_RESUME_DOWNLOADS = 8;
+/** GETs `jobs.resumeAll` has in flight at once, across all the jobs it follows (a restart sends no burst). */
+export const DEFAULT_RESUME_POLLS = 16;
 /** Edits one queue worker handles at once, per queue (submits and looks). */
 export const DEFAULT_WORKER_CONCURRENCY = 4;
 

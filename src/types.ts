@@ -10,6 +10,7 @@ import type {
   DEFAULT_MAX_DOWNLOAD_BYTES,
   DEFAULT_MAX_RETRIES,
   DEFAULT_RESUME_DOWNLOADS,
+  DEFAULT_RESUME_POLLS,
   DEFAULT_TIMEOUT_MS,
   DEFAULT_WAIT_TIMEOUT_MS,
 } from "./defaults.js";
@@ -172,6 +173,11 @@ export interface ResumeOptions {
   signal?: AbortSignal;
   /** How many downloads run at once (every job is followed at once: a wait holds only a timer). @default {@link DEFAULT_RESUME_DOWNLOADS} */
   concurrency?: number;
+  /**
+   * How many GETs are in flight at once across all the jobs followed (each job still polls on its own schedule).
+   * @default {@link DEFAULT_RESUME_POLLS}
+   */
+  pollConcurrency?: number;
   /** Called as each job settles (or fails to). */
   onJob?(job: Job, error?: unknown): void;
   /** Download options (`allowInsecure` for the mock). */

@@ -5,6 +5,7 @@
 import { GET_TASK_DETAIL_ROUTE } from "../generated/spec-facts.js";
 import { DEFAULT_WAIT_TIMEOUT_MS, MAX_CONSECUTIVE_POLL_ERRORS, MAX_RETRY_AFTER_MS } from "./defaults.js";
 import { APIError, APITimeoutError, ContractViolationError, type KlingError, TaskFailedError } from "./errors.js";
+import type { Limit } from "./internal/limit.js";
 import { CallScope, sleep } from "./internal/scope.js";
 import { endsWait, outcomeOf } from "./policy.js";
 import { nextPollDelayMs, type PollState } from "./poll.js";
@@ -42,6 +43,8 @@ export interface WaitHooks {
   known?(): Promise<Task | undefined>;
   /** Every task seen, with the time of the poll before it (the earliest moment the task can have ended). */
   onTask?(task: Task, previousLookAt: number): void;
+  /** Runs each GET (`jobs.resumeAll` passes one shared limit, so its many waits keep few GETs in flight). */
+  turn?: Limit | undefined;
 }
 
 /** Rejects nonsense wait options with a `RequestValidationError` naming the option, before any request. */
@@ -150,12 +153,15 @@ export async function waitForTask(
       let task: Task | undefined = await hooks.known?.();
       if (task === undefined) {
         try {
-          task = await deps.get(taskId, {
-            ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}),
-            ...(opts.headers !== undefined ? { headers: opts.headers } : {}),
-            signal: scope.signal,
-            timeoutMs: Math.min(deps.callTimeoutMs, scope.remaining()),
-          });
+          // The call's time limit is taken when it starts (after a turn, when there is one).
+          const get = () =>
+            deps.get(taskId, {
+              ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}),
+              ...(opts.headers !== undefined ? { headers: opts.headers } : {}),
+              signal: scope.signal,
+              timeoutMs: Math.min(deps.callTimeoutMs, scope.remaining()),
+            });
+          task = await (hooks.turn ? hooks.turn(get, scope.signal) : get());
           state.polls++;
           errorsInRow = 0;
         } catch (err) {

@@ -5,6 +5,7 @@
  */
 import {
   DEFAULT_RESUME_DOWNLOADS,
+  DEFAULT_RESUME_POLLS,
   DEFAULT_WAIT_TIMEOUT_MS,
   FIRST_UNKNOWN_POLL_MS,
   JOB_FORMAT_VERSION,
@@ -47,6 +48,7 @@ import type {
 } from "../types.js";
 import { checkWaitOptions } from "../wait.js";
 import { type ConfirmTask, handleCallback as handleTaskCallback, MemoryCallbackStore } from "../webhooks.js";
+import { type Limit, limit } from "./limit.js";
 import { CallScope, sleep } from "./scope.js";
 
 const JOB_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -124,6 +126,7 @@ async function waitIn(job: Job, core: JobCore, scope: CallScope, opts: JobWaitOp
       { ...opts, signal: scope.signal },
       {
         scope,
+        turn: turns.get(job),
         // A task seen just now (the create's answer) sets the first poll's time; a restored job looks at once.
         ...(s.task &&
         s.task.status !== "completed" &&
@@ -389,22 +392,21 @@ function withRef(jobs: Jobs, params: CreateEditParams, id: string): CreateEditPa
   return { ...params, callback_url: url.toString() };
 }
 
+/** The GET limit of the `resumeAll` following a job, which its wait polls through (see `waitIn`). */
+const turns = new WeakMap<Job, Limit>();
+
 /** `jobs.resumeAll`. */
 export async function resumeAllJobs(jobs: Jobs, opts: ResumeOptions): Promise<ResumeSummary> {
+  const polls = opts.pollConcurrency ?? DEFAULT_RESUME_POLLS;
+  if (!Number.isSafeInteger(polls) || polls < 1) {
+    throw invalidOption("pollConcurrency", `pollConcurrency must be a whole number >= 1 (got ${String(polls)})`);
+  }
   const list = await jobs.list({ state: [...UNFINISHED_JOB_STATES, "unknown"] });
   const summary: ResumeSummary = { jobs: list, unknown: [], errors: [] };
-  // Waits hold nothing but a timer: every job is followed at once. Downloads (bandwidth, disk) take turns.
-  let slots = Math.max(1, opts.concurrency ?? DEFAULT_RESUME_DOWNLOADS);
-  const turn: (() => void)[] = [];
-  const acquire = async () => {
-    if (slots > 0) slots--;
-    else await new Promise<void>((resolve) => turn.push(resolve));
-  };
-  const release = () => {
-    const next = turn.shift();
-    if (next) next();
-    else slots++;
-  };
+  // Waits hold nothing but a timer: every job is followed at once, each on its own schedule. Their GETs take turns
+  // (a restart with thousands of jobs sends no burst), and so do downloads (bandwidth, disk).
+  const turn = limit(polls);
+  const downloads = limit(Math.max(1, opts.concurrency ?? DEFAULT_RESUME_DOWNLOADS));
   const follow = async (job: Job) => {
     if (job.state === "unknown" && typeof job.params.callback_url !== "string") {
       summary.unknown.push(job);
@@ -412,6 +414,7 @@ export async function resumeAllJobs(jobs: Jobs, opts: ResumeOptions): Promise<Re
       return;
     }
     try {
+      turns.set(job, turn);
       await job.wait({
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
@@ -420,18 +423,18 @@ export async function resumeAllJobs(jobs: Jobs, opts: ResumeOptions): Promise<Re
         job.toJSON().destination ??
         (opts.downloadDir && job.taskId ? `${opts.downloadDir}/${safeFileName(job.taskId)}.mp4` : undefined);
       if (destination && job.state === "completed") {
-        await acquire();
-        try {
-          await job.download(destination, { ...opts.download, ...(opts.signal ? { signal: opts.signal } : {}) });
-        } finally {
-          release();
-        }
+        await downloads(
+          () => job.download(destination, { ...opts.download, ...(opts.signal ? { signal: opts.signal } : {}) }),
+          opts.signal,
+        );
       }
       opts.onJob?.(job);
     } catch (error) {
       if (error instanceof SubmitOutcomeUnknownError) summary.unknown.push(job);
       else summary.errors.push({ job, error });
       opts.onJob?.(job, error);
+    } finally {
+      turns.delete(job);
     }
   };
   await Promise.all(list.map(follow));

@@ -5,7 +5,7 @@
  * test/jobs.test.ts.
  */
 import { describe, expect, it, vi } from "vitest";
-import { RESULT_TTL_MS } from "../../src/defaults.js";
+import { DEFAULT_RESUME_POLLS, RESULT_TTL_MS } from "../../src/defaults.js";
 import {
   createKlingClient,
   type JobSnapshot,
@@ -158,6 +158,42 @@ describe("job.step", () => {
     expect((error as SubmitOutcomeUnknownError).job).toBe(job);
     expect(fake.requests).toEqual([]);
     expect(job.state).toBe("unknown");
+  });
+});
+
+describe("jobs.resumeAll", () => {
+  /** A store of `n` submitted jobs, each with its own task, and a fetch that answers each GET after 2 ms. */
+  async function many(n: number) {
+    const store = memoryJobStore();
+    for (let i = 0; i < n; i++) {
+      await store.put(snapshot({ id: `job-${i}`, taskId: `task-unified-${i}-resume` }));
+    }
+    const seen = { inFlight: 0, most: 0, gets: 0 };
+    const answer: typeof fetch = async (input) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      seen.gets++;
+      seen.most = Math.max(seen.most, ++seen.inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      seen.inFlight--;
+      return json(200, taskDetail("completed", { id: url.pathname.split("/").pop() }));
+    };
+    const client = createKlingClient({ apiKey: KEY, baseUrl: "https://api.test", fetch: answer, jobs: { store } });
+    return { client, seen };
+  }
+
+  it("follows every job but keeps at most pollConcurrency GETs in flight: a restart is no burst of requests", async () => {
+    const { client, seen } = await many(40);
+    const summary = await client.jobs.resumeAll({ pollConcurrency: 4 });
+    expect(summary.jobs.map((j) => j.state)).toEqual(Array(40).fill("completed"));
+    expect(seen.gets).toBe(40);
+    expect(seen.most).toBe(4);
+  });
+
+  it("by default at most DEFAULT_RESUME_POLLS, and it refuses a limit that is not a whole number >= 1", async () => {
+    const { client, seen } = await many(40);
+    await client.jobs.resumeAll();
+    expect(seen.most).toBe(DEFAULT_RESUME_POLLS);
+    await expect(client.jobs.resumeAll({ pollConcurrency: 0 })).rejects.toThrow(/pollConcurrency/);
   });
 });
 
