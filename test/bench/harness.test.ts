@@ -2,11 +2,14 @@
  * The benchmark harness in smoke mode: every benchmark runs with tiny iterations (numbers meaningless, never
  * asserted) to prove it measures something real and that its ratios and target checks come from those measurements.
  */
+import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { describe, type ExpectStatic, expect, it } from "vitest";
 import { BENCHMARKS } from "../../bench/index.js";
 import { fakeClockInstalls } from "../../bench/lib/fake-clock.js";
+import { ROOT } from "../../bench/lib/proc.js";
 import { markdownTable } from "../../bench/lib/report.js";
 import { pairRatios, summarize, targetMet } from "../../bench/lib/stats.js";
 import type { BenchResult, Row } from "../../bench/lib/types.js";
@@ -158,6 +161,20 @@ describe("benchmarks in smoke mode", () => {
   // alone, after them.
   const beside = BENCHMARKS.filter((b) => !b.fakeClock).map((b) => b.name);
   it.concurrent.for(beside.reverse())(title, { timeout: 60_000 }, (name, { expect }) => smokeRun(name, expect));
+  it("a benchmark on a fake clock imports the client through the Node entry, where nothing loads lazily", () => {
+    // Through src/index.ts the first wait would load the wait loop with a dynamic import: real I/O the fake clock
+    // cannot advance ("the code is waiting on nothing"). This file's other tests load those modules first, so the
+    // smoke runs above would not show it; `npm run bench` in a fresh process did.
+    const dir = path.join(ROOT, "bench");
+    const onFakeClock = readdirSync(dir).filter(
+      (f) => f.endsWith(".ts") && readFileSync(path.join(dir, f), "utf8").includes("fakeClock: true"),
+    );
+    expect(onFakeClock.length).toBeGreaterThan(0);
+    for (const file of onFakeClock) {
+      expect(readFileSync(path.join(dir, file), "utf8"), file).not.toMatch(/from "\.\.\/src\/index\.js"/);
+    }
+  });
+
   it("no benchmark run beside the others used a fake clock (those say `fakeClock: true`)", () => {
     expect(fakeClockInstalls()).toBe(0);
   });
