@@ -33,7 +33,10 @@ export class KlingError extends Error {
   declare phase?: JobPhase;
   /** Set on errors raised from a job: its id. */
   declare jobId?: string;
-  /** Set on errors raised from a job: every request id of the job so far. */
+  /**
+   * Every request id of the call that failed, in order (each attempt's, when it was retried); on errors raised from a
+   * job, every request id of the job so far.
+   */
   declare requestIds?: string[];
 
   constructor(message?: string, options: KlingErrorOptions = {}) {

@@ -214,7 +214,10 @@ export class Transport {
     const custom = this.customFetch;
     const unsafeNote = op.idempotent ? "" : " (not retried: the task may have been created; see README, Retries)";
     let billed = false;
+    /** Every attempt's request id, in order: on the answer, or on the error that ends the call. */
+    const requestIds: string[] = [];
     const fail = (failure: KlingError, outcome: AttemptOutcome | null): KlingError => {
+      if (requestIds.length > 0) failure.requestIds = [...requestIds];
       if (!op.idempotent) {
         billed ||= outcome !== null && mayHaveBilled(outcome);
         recordCreateOutcome(failure, billed);
@@ -247,11 +250,17 @@ export class Transport {
           }
           const rawRequestId = requestIdOf(response.headers);
           const requestId = rawRequestId === null ? null : scrubber.text(rawRequestId);
+          if (requestId !== null) requestIds.push(requestId);
           if (response.ok) {
             // openapi-fetch's parse: an empty 2xx body (a 204, Content-Length: 0) is no data; a malformed one throws
             // SyntaxError (caught below).
             const data: unknown = text ? JSON.parse(text) : undefined;
-            return { data: this.#scrubbed(this.#checkBody(op, data, response), text), response, requestId };
+            return {
+              data: this.#scrubbed(this.#checkBody(op, data, response), text),
+              response,
+              requestId,
+              requestIds,
+            };
           }
           const apiError = makeAPIError({
             status: response.status,

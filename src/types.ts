@@ -48,6 +48,11 @@ export interface WithResponse<T> {
   response: Response;
   /** The request id header (`x-request-id` or `request-id`), or `null` when the server sends none. */
   requestId: string | null;
+  /**
+   * Every attempt's request id, in order, when the call was retried (a 503 then a 200: both); the last is
+   * `requestId`. Attempts answered without one are left out.
+   */
+  requestIds: string[];
 }
 
 /** Options of every call. */

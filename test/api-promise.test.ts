@@ -8,11 +8,11 @@ describe("APIPromise", () => {
     let calls = 0;
     const inner = (async () => {
       calls++;
-      return { data: 42, response, requestId: "r1" };
+      return { data: 42, response, requestId: "r1", requestIds: ["r1"] };
     })();
     const promise = new APIPromise(inner);
     expect(await promise).toBe(42);
-    expect(await promise.withResponse()).toEqual({ data: 42, response, requestId: "r1" });
+    expect(await promise.withResponse()).toEqual({ data: 42, response, requestId: "r1", requestIds: ["r1"] });
     expect(calls).toBe(1);
     expect(promise).toBeInstanceOf(Promise);
   });
@@ -32,7 +32,9 @@ describe("APIPromise", () => {
   });
 
   it("chains into plain promises", async () => {
-    const chained = new APIPromise(Promise.resolve({ data: 1, response, requestId: null })).then((n) => n + 1);
+    const chained = new APIPromise(Promise.resolve({ data: 1, response, requestId: null, requestIds: [] })).then(
+      (n) => n + 1,
+    );
     expect(chained).not.toBeInstanceOf(APIPromise);
     expect(await chained).toBe(2);
   });

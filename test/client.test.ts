@@ -305,6 +305,32 @@ describe("retries (fake clock)", () => {
     }
   });
 
+  it("keeps every attempt's request id, in order: requestIds on the answer, and on the error that ends the call", async () => {
+    const id = (x: string) => ({ "x-request-id": x });
+    const ok = client([
+      apiError(503, "service_unavailable_error", {}, id("req-a")),
+      apiError(500, "x", {}, id("req-b")),
+      json(200, taskDetail("processing"), id("req-c")),
+    ]);
+    const answer = await settle(ok.client.tasks.get(TASK_ID).withResponse());
+    expect(answer.requestId).toBe("req-c");
+    expect(answer.requestIds).toEqual(["req-a", "req-b", "req-c"]);
+    const failing = client([
+      apiError(502, "x", {}, id("req-d")),
+      apiError(502, "x", {}, id("req-e")),
+      apiError(502, "x", {}, id("req-f")),
+    ]);
+    const error = await settle(failing.client.tasks.get(TASK_ID)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ requestId: "req-f", requestIds: ["req-d", "req-e", "req-f"] });
+    // A create refused with the API's own 429, then created: both ids.
+    const create = client([
+      apiError(429, "rate_limit_error", {}, { ...id("req-g"), "retry-after": "0" }),
+      json(200, created, id("req-h")),
+    ]);
+    const made = await settle(create.client.edits.create(params).withResponse());
+    expect(made.requestIds).toEqual(["req-g", "req-h"]);
+  });
+
   it("gives up after maxRetries (default 2: three requests), per client and per call", async () => {
     const a = client([apiError(503, "service_unavailable_error")]);
     await expect(settle(a.client.tasks.get(TASK_ID))).rejects.toBeInstanceOf(ServiceUnavailableError);

@@ -45,6 +45,7 @@ import type {
   ResumeOptions,
   SubmitOptions,
   Task,
+  WithResponse,
 } from "../types.js";
 import { checkWaitOptions } from "../wait.js";
 import { type ConfirmTask, handleCallback as handleTaskCallback, MemoryCallbackStore } from "../webhooks.js";
@@ -75,12 +76,19 @@ function progressOf(looks: NonNullable<JobSnapshot["looks"]>): Partial<PollState
   };
 }
 
+/** The request ids a failed call carries: each attempt's (the request loop's `requestIds`), else its own. */
+function requestIdsOf(error: unknown): readonly string[] {
+  if (!(error instanceof KlingError)) return [];
+  if (error.requestIds) return error.requestIds;
+  return error instanceof APIError && error.requestId ? [error.requestId] : [];
+}
+
 /** Tags an error with the phase and the job's request ids (issue 12, item 9). */
 function tag(error: unknown, job: Job, phase: JobPhase): unknown {
   if (error instanceof KlingError) {
     error.phase ??= phase;
     error.jobId ??= job.id;
-    error.requestIds = [...new Set([...(error.requestIds ?? []), ...job.requestIds])];
+    error.requestIds = [...new Set([...job.requestIds, ...(error.requestIds ?? [])])];
   }
   return error;
 }
@@ -233,11 +241,11 @@ export async function stepJob(
   });
   let task: Task;
   try {
-    const { data, requestId } = await getTask(core.jobs.transport, s.taskId, opts);
-    job._addRequestId(requestId);
+    const { data, requestIds } = await getTask(core.jobs.transport, s.taskId, opts);
+    for (const id of requestIds) job._addRequestId(id);
     task = data;
   } catch (err) {
-    if (err instanceof APIError) job._addRequestId(err.requestId);
+    for (const id of requestIdsOf(err)) job._addRequestId(id);
     const errorsInRow = looks.errorsInRow + 1;
     if (endsWait(outcomeOf(err)) || errorsInRow >= MAX_CONSECUTIVE_POLL_ERRORS) throw tag(err, job, "wait");
     const hint = err instanceof APIError ? (err.retryAfterMs ?? 0) : 0;
@@ -341,11 +349,11 @@ export async function submitJob(jobs: Jobs, params: CreateEditParams, opts: Subm
   });
   await job._transition({ state: "submitting", submittedAt: Date.now() });
   const { id: _id, destination: _d, metadata: _m, ...request } = opts;
-  let created: { data: CreatedTask; requestId: string | null };
+  let created: WithResponse<CreatedTask>;
   try {
     created = await createEdit(jobs.transport, sent, request);
   } catch (err) {
-    if (err instanceof APIError) job._addRequestId(err.requestId);
+    for (const id of requestIdsOf(err)) job._addRequestId(id);
     if (!createMayHaveBilled(err)) {
       await jobs.store.delete(id);
       throw tag(err, job, "submit");
@@ -358,7 +366,7 @@ export async function submitJob(jobs: Jobs, params: CreateEditParams, opts: Subm
     jobs.transport.log.warn(`job ${id}: the create's outcome is unknown (${message}); a task may exist`);
     return job;
   }
-  job._addRequestId(created.requestId);
+  for (const id of created.requestIds) job._addRequestId(id);
   await record(jobs, job, { state: "submitted", taskId: created.data.id, task: created.data });
   return job;
 }

@@ -137,6 +137,17 @@ describe("job.step", () => {
     expect(job.requestIds).toEqual(["req-create", "req-busy-step", "req-busy-wait", "req-done"]);
   });
 
+  it("a look the request loop retried inside one call keeps the failed attempt's request id too", async () => {
+    const { client } = setup([
+      apiError(503, "service_unavailable_error", {}, { "retry-after": "0", "x-request-id": "req-retried" }),
+      json(200, taskDetail("completed"), { "x-request-id": "req-done" }),
+    ]);
+    const job = client.jobs.restore(snapshot());
+    await job.wait();
+    expect(job.state).toBe("completed");
+    expect(job.requestIds).toEqual(["req-create", "req-retried", "req-done"]);
+  });
+
   it("a permanent poll error ends the step, tagged wait with the job's id and request ids", async () => {
     const { client } = setup([apiError(404, "not_found_error", {}, { "x-request-id": "req-404" })]);
     const job = client.jobs.restore(snapshot());
