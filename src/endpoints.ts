@@ -4,7 +4,7 @@
  * these; nothing else builds a request.
  */
 import { CREATE_VIDEO_GENERATION_ROUTE, GET_TASK_DETAIL_ROUTE } from "../generated/spec-facts.js";
-import { APIError, KlingError, RequestValidationError } from "./errors.js";
+import { RequestValidationError, requestIdsOf } from "./errors.js";
 import { loadSchemas, loadWait } from "./lazy.js";
 import type { Transport } from "./request.js";
 import type { RuleViolation } from "./rules.js";
@@ -124,9 +124,7 @@ export async function followTask(
           answer = await getTask(transport, id, o);
         } catch (err) {
           // A failed poll's request ids matter most to support: report them too, whether or not the wait goes on.
-          const ids = err instanceof KlingError ? (err.requestIds ?? []) : [];
-          if (ids.length === 0 && err instanceof APIError && err.requestId) ids.push(err.requestId);
-          for (const requestId of ids) onRequestId?.(requestId);
+          for (const requestId of requestIdsOf(err)) onRequestId?.(requestId);
           throw err;
         }
         for (const requestId of answer.requestIds) onRequestId?.(requestId);

@@ -375,3 +375,13 @@ export class MissingApiKeyError extends KlingError {
     );
   }
 }
+
+/**
+ * @internal The request ids a failed call carries: each attempt's (the request loop sets `requestIds`), else the
+ * API error's own; none for other failures.
+ */
+export function requestIdsOf(error: unknown): readonly string[] {
+  if (!(error instanceof KlingError)) return [];
+  if (error.requestIds) return error.requestIds;
+  return error instanceof APIError && error.requestId ? [error.requestId] : [];
+}

@@ -18,6 +18,7 @@ import {
   DownloadError,
   type JobPhase,
   KlingError,
+  requestIdsOf,
   SubmitOutcomeUnknownError,
   TaskFailedError,
 } from "../errors.js";
@@ -74,13 +75,6 @@ function progressOf(looks: NonNullable<JobSnapshot["looks"]>): Partial<PollState
     firstProgress: rel(looks.first),
     lastProgress: rel(looks.last),
   };
-}
-
-/** The request ids a failed call carries: each attempt's (the request loop's `requestIds`), else its own. */
-function requestIdsOf(error: unknown): readonly string[] {
-  if (!(error instanceof KlingError)) return [];
-  if (error.requestIds) return error.requestIds;
-  return error instanceof APIError && error.requestId ? [error.requestId] : [];
 }
 
 /** Tags an error with the phase and the job's request ids (issue 12, item 9). */
