@@ -5,6 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { sleep } from "../index.js";
 import type { EditQueue } from "../queue/index.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { readManifest } from "./manifest.js";
@@ -49,47 +50,54 @@ export async function queueBatchCommand(
     output.event("enqueued", { count: ids.length, queue: redactUrl(opts.queue) });
     output.note(`Enqueued ${ids.length} edit(s) on ${redactUrl(opts.queue)} (ids from the manifest's lines).`);
     if (opts.detach) return EXIT.ok;
-    return await follow(queue, new Set(ids), output);
+    const stop = new AbortController();
+    const onSigint = () => stop.abort();
+    process.once("SIGINT", onSigint);
+    try {
+      return await followQueue(queue, new Set(ids), output, stop.signal);
+    } finally {
+      process.off("SIGINT", onSigint);
+    }
   } finally {
     await queue.close();
   }
 }
 
-async function follow(queue: EditQueue, ids: Set<string>, output: Output): Promise<number> {
+/**
+ * Prints the edits' counts as they change until all are finished (exit code from how they ended), or until `stop`
+ * aborts (Ctrl-C): then at once, with no further look, exit 130. Exported for its test.
+ */
+export async function followQueue(
+  queue: Pick<EditQueue, "states">,
+  ids: Set<string>,
+  output: Output,
+  stop: AbortSignal,
+): Promise<number> {
   let last = "";
-  let stopped = false;
-  const stop = () => {
-    stopped = true;
-  };
-  process.once("SIGINT", stop);
-  try {
-    for (;;) {
-      const states = await queue.states();
-      const counts: Record<string, number> = {};
-      for (const id of ids) {
-        const state = states.get(id) ?? "queued";
-        counts[state] = (counts[state] ?? 0) + 1;
-      }
-      const line = formatCounts(counts);
-      if (line !== last) {
-        output.event("counts", counts);
-        output.note(line);
-        last = line;
-      }
-      const finished = [...ids].every((id) => FINISHED.has(states.get(id) ?? "queued"));
-      if (finished) {
-        output.event("summary", { total: ids.size, ...counts });
-        const bad = (counts.failed ?? 0) + (counts.refused ?? 0) + (counts.expired ?? 0);
-        return counts.unknown ? EXIT.transient : bad > 0 ? EXIT.taskFailed : EXIT.ok;
-      }
-      if (stopped) {
-        output.note("Stopped following; the workers carry on. Follow again: the same command, or --status.");
-        return EXIT.interrupted;
-      }
-      await new Promise((r) => setTimeout(r, FOLLOW_EVERY_MS));
+  for (;;) {
+    const states = await queue.states();
+    const counts: Record<string, number> = {};
+    for (const id of ids) {
+      const state = states.get(id) ?? "queued";
+      counts[state] = (counts[state] ?? 0) + 1;
     }
-  } finally {
-    process.off("SIGINT", stop);
+    const line = formatCounts(counts);
+    if (line !== last) {
+      output.event("counts", counts);
+      output.note(line);
+      last = line;
+    }
+    const finished = [...ids].every((id) => FINISHED.has(states.get(id) ?? "queued"));
+    if (finished) {
+      output.event("summary", { total: ids.size, ...counts });
+      const bad = (counts.failed ?? 0) + (counts.refused ?? 0) + (counts.expired ?? 0);
+      return counts.unknown ? EXIT.transient : bad > 0 ? EXIT.taskFailed : EXIT.ok;
+    }
+    if (!stop.aborted) await sleep(FOLLOW_EVERY_MS, stop).catch(() => {});
+    if (stop.aborted) {
+      output.note("Stopped following; the workers carry on. Follow again: the same command, or --status.");
+      return EXIT.interrupted;
+    }
   }
 }
 

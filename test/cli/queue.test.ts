@@ -11,8 +11,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { UsageError } from "../../src/cli/exit-codes.js";
 import { Output } from "../../src/cli/output.js";
-import { queueBatchCommand, workerCommand } from "../../src/cli/queue.js";
-import { createEditQueue } from "../../src/queue/index.js";
+import { followQueue, queueBatchCommand, workerCommand } from "../../src/cli/queue.js";
+import { createEditQueue, type EditQueue } from "../../src/queue/index.js";
 import { redisMissing, startRedis, type TestRedis } from "../support/redis.js";
 
 const PASSWORD = "redis-pw-0123456789";
@@ -55,6 +55,33 @@ async function until(check: () => Promise<boolean>, ms = 20_000): Promise<void> 
   }
   throw new Error("timed out");
 }
+
+describe("following a queue (no Redis: the queue's answers are made up)", () => {
+  it("Ctrl-C ends the follow at once, with no further look at the queue, and exits 130", async () => {
+    let looks = 0;
+    const queue = {
+      states: async () => {
+        looks++;
+        return new Map([["m-1", "submitted"]]);
+      },
+    } as unknown as EditQueue;
+    const stop = new AbortController();
+    const { output, text } = captured(false);
+    // Fake timers, never advanced: the follow's pause between looks must end on the abort itself, not on its timer.
+    vi.useFakeTimers();
+    try {
+      const following = followQueue(queue, new Set(["m-1"]), output, stop.signal);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(looks).toBe(1);
+      stop.abort();
+      expect(await following).toBe(130);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(looks).toBe(1);
+    expect(text.stderr).toContain("Stopped following; the workers carry on.");
+  });
+});
 
 describe.skipIf(missing !== null)("kling-edit batch --queue and worker", () => {
   let redis: TestRedis;
