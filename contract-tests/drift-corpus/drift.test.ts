@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHECKS } from "../../src/verify/catalog.js";
 import { runVerify, type VerifyResult } from "../../src/verify/run.js";
 import { formatViolation } from "../../src/verify/types.js";
+import { collectGarbageEvery } from "../../test/support/gc.js";
 import { ContractReport } from "../lib/report.js";
 import { DRIFT_CASES } from "./cases.js";
 import { type Deviation, DRIFT_TIME_SCALE, DRIFT_TOKEN, startDriftServer } from "./server.js";
@@ -47,13 +48,20 @@ const results = new Map<string, VerifyResult>();
 describe("drift corpus: verify reports each deliberate deviation under the check named for it", () => {
   // Each case has its own server and receiver, so the cases run at once (they wait on sockets, not the CPU); those
   // that time callbacks run after the others, so that a saturated event loop does not stretch the gaps they measure.
+  // Collections while the callbacks are out: a busy CI worker collects often, and one collection once dropped the
+  // drift server's callback timeout (nodejs/node#57736), so every slow receiver was waited for to its end.
   beforeAll(async () => {
+    const stopCollecting = collectGarbageEvery(250);
     const run = async (c: (typeof DRIFT_CASES)[number]) => {
       results.set(c.name, await verifyAgainst(c.deviation, CHECKS[c.check].needs === "callback"));
     };
     const timed = (c: (typeof DRIFT_CASES)[number]) => CHECKS[c.check].needs === "callback";
-    await Promise.all(DRIFT_CASES.filter((c) => !timed(c)).map(run));
-    [faithful] = await Promise.all([verifyAgainst({}, true), ...DRIFT_CASES.filter(timed).map(run)]);
+    try {
+      await Promise.all(DRIFT_CASES.filter((c) => !timed(c)).map(run));
+      [faithful] = await Promise.all([verifyAgainst({}, true), ...DRIFT_CASES.filter(timed).map(run)]);
+    } finally {
+      stopCollecting();
+    }
   }, 60_000);
 
   afterAll(async () => {

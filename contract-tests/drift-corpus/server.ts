@@ -9,6 +9,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { operations } from "../../generated/operations.js";
+import { CallScope } from "../../src/internal/scope.js";
 import { checkCreateRequest } from "../../src/rules.js";
 import { callbackTiming } from "../../src/verify/callbacks.js";
 
@@ -169,18 +170,23 @@ export async function startDriftServer(initial: Deviation = {}): Promise<DriftSe
     for (let i = 0; i <= delays.length && !signal.aborted; i++) {
       if (i > 0) await new Promise((resolve) => setTimeout(resolve, delays[i - 1] ?? 0));
       if (signal.aborted) return;
+      // A CallScope, not AbortSignal.any([AbortSignal.timeout(ms), signal]): Node 20 holds a timeout inside `any` only
+      // weakly, and one garbage collection left a slow receiver waited for to its end (nodejs/node#57736).
+      const scope = new CallScope(signal, retry.timeoutMs ?? timing.timeoutMs);
       const status = await fetch(url, {
         method: deviation.callbackMethod ?? "POST",
         headers: reply.headers,
         body: typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body),
-        signal: AbortSignal.any([AbortSignal.timeout(retry.timeoutMs ?? timing.timeoutMs), signal]),
-      }).then(
-        async (r) => {
-          await r.body?.cancel();
-          return r.status;
-        },
-        () => 0,
-      );
+        signal: scope.signal,
+      })
+        .then(
+          async (r) => {
+            await r.body?.cancel();
+            return r.status;
+          },
+          () => 0,
+        )
+        .finally(() => scope.dispose());
       if (status >= 200 && status < 300 && !retry.afterSuccess) return;
     }
   }

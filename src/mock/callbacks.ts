@@ -3,7 +3,7 @@
  * `callback_url`, 10 s timeout, at most 3 retries at 1/2/4 s after a failure, any 2xx acknowledges.
  */
 import { CREATE_VIDEO_GENERATION_TASK_FINISHED_CALLBACK } from "../../generated/spec-facts.js";
-import { sleep } from "../internal/scope.js";
+import { CallScope, sleep } from "../internal/scope.js";
 
 /** Per-attempt timeout the spec states (from codegen: the callback's description, "Timeout: `10` seconds"). */
 export const CALLBACK_TIMEOUT_MS: number = CREATE_VIDEO_GENERATION_TASK_FINISHED_CALLBACK.timeoutMs;
@@ -87,19 +87,29 @@ export async function deliverCallback(
     }
     if (options.signal?.aborted) break;
     const attempt: CallbackAttempt = { attempt: i + 1, at: new Date().toISOString() };
-    const signals = [AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])];
+    // Not AbortSignal.any([AbortSignal.timeout(ms), ...]): Node 20 holds the timeout signal inside `any` only weakly,
+    // so a garbage collection during the attempt drops it and a slow receiver is waited for without end (nodejs/node
+    // #57736). The scope's timer is an ordinary one, cleared when the attempt ends.
+    const scope = new CallScope(options.signal, timeoutMs);
     try {
       const response = await send(url, {
         method: "POST",
         headers: { "content-type": "application/json", "user-agent": "kling-o1-video-edit-mock" },
         body,
         redirect: "manual",
-        signal: AbortSignal.any(signals),
+        signal: scope.signal,
       });
       attempt.status = response.status;
       await response.body?.cancel().catch(() => {});
     } catch (error) {
-      attempt.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      attempt.error =
+        scope.abortKind === "timeout"
+          ? `TimeoutError: no answer within ${timeoutMs} ms`
+          : error instanceof Error
+            ? `${error.name}: ${error.message}`
+            : String(error);
+    } finally {
+      scope.dispose();
     }
     attempts.push(attempt);
     options.onAttempt?.(attempt);

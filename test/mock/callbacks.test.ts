@@ -5,6 +5,7 @@ import { validateTaskDetail } from "../../generated/validators.js";
 import { deliverCallback, realSleep } from "../../src/mock/callbacks.js";
 import type { TaskDetail, VideoGenerationResponse } from "../../src/mock/engine.js";
 import { type CallbackState, type MockServer, type MockServerOptions, startMockServer } from "../../src/mock/index.js";
+import { collectGarbageEvery } from "../support/gc.js";
 import { EXAMPLE_REQUEST, expectValid, FakeClock, headers } from "./helpers.js";
 
 /** A local callback receiver: records each request and answers with the next planned status (then 200). */
@@ -267,6 +268,41 @@ describe("deliverCallback", () => {
     expect(result.delivered).toBe(false);
     expect(result.attempts.map((a) => a.status)).toEqual([302, 302, 302, 302]);
     expect(calls[0]).toMatchObject({ method: "POST", redirect: "manual", body: '{"id":"x"}' });
+  });
+
+  it("gives up on a slow receiver at its timeout even when garbage is collected meanwhile (nodejs/node#57736)", async () => {
+    // Node 20 keeps an AbortSignal.timeout inside AbortSignal.any only weakly: one collection and the timeout never
+    // fires, so a sender waits for the receiver's answer (the drift corpus's sender did, in CI: 4.6 s against 2 s).
+    const held: ServerResponse[] = [];
+    const slow = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        held.push(res);
+        setTimeout(() => res.writeHead(204).end(), 1_500);
+      });
+    });
+    await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/cb`;
+    const stopCollecting = collectGarbageEvery(10);
+    try {
+      for (const signal of [undefined, new AbortController().signal]) {
+        const started = Date.now();
+        const result = await deliverCallback(
+          url,
+          { id: "x" },
+          { timeoutMs: 200, retryDelaysMs: [], ...(signal ? { signal } : {}) },
+        );
+        expect(result).toMatchObject({ delivered: false, attempts: [{ attempt: 1 }] });
+        expect(result.attempts[0]?.status).toBeUndefined();
+        expect(result.attempts[0]?.error).toBe("TimeoutError: no answer within 200 ms");
+        expect(Date.now() - started).toBeLessThan(1_400);
+      }
+      expect(held).toHaveLength(2);
+    } finally {
+      stopCollecting();
+      slow.closeAllConnections();
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+    }
   });
 
   it("stops retrying when its signal aborts", async () => {
