@@ -51,7 +51,7 @@ describe("drift corpus: verify reports each deliberate deviation under the check
   // Collections while the callbacks are out: a busy CI worker collects often, and one collection once dropped the
   // drift server's callback timeout (nodejs/node#57736), so every slow receiver was waited for to its end.
   beforeAll(async () => {
-    const stopCollecting = collectGarbageEvery(250);
+    const stopCollecting = collectGarbageEvery(1_000);
     const run = async (c: (typeof DRIFT_CASES)[number]) => {
       results.set(c.name, await verifyAgainst(c.deviation, CHECKS[c.check].needs === "callback"));
     };
