@@ -6,11 +6,12 @@
  * - the mock holding 100,000 tasks: its memory and GET requests/s, against the same mock holding one;
  * - `jobs.resumeAll()` with 10,000 stored jobs after a restart: how long it takes (simulated clock), its CPU time and
  *   memory, against looking at each task once with `tasks.get`;
- * - queue throughput against workers: not measured yet (the queue comes from another issue); the chart keeps a slot.
+ * Queue throughput against workers is bench/queue.ts's (real Redis and worker processes).
  */
 import { readFile } from "node:fs/promises";
 import autocannon from "autocannon";
 import { operations } from "../generated/operations.js";
+import { DEFAULT_RESUME_DOWNLOADS, DEFAULT_RESUME_POLLS } from "../src/defaults.js";
 import { MockEngine } from "../src/mock/engine.js";
 import type { Task } from "../src/types.js";
 import { type WaitHooks, waitForTask } from "../src/wait.js";
@@ -159,6 +160,7 @@ export const scaling: Benchmark = {
     const held = ctx.smoke ? 50 : 100_000;
     const { name: generator, load } = await loadGenerator(ctx.smoke);
     const seconds = 3; // of load per server and round (smoke mode: a fixed number of requests instead)
+    const warmSeconds = ctx.smoke ? 0 : 1;
     const cli = await compileMock();
     const children: ReturnType<typeof start>[] = [];
     const rps = { one: [] as number[], many: [] as number[] };
@@ -221,6 +223,11 @@ export const scaling: Benchmark = {
         if (r.status === "rejected") throw r.reason;
         return r.value;
       }) as [Mock, Mock];
+      // One warm-up per server, as the mock benchmark gives (there once per round: its servers restart each round).
+      // Without it the first round measured a cold JIT and the median sat at half the mock benchmark's rate.
+      for (const server of [one, many]) {
+        if (warmSeconds > 0) await load(`${server.base}/v1/tasks/${server.taskId}`, warmSeconds);
+      }
       for (let round = 0; round < ctx.rounds; round++) {
         const order = round % 2 === 0 ? (["one", "many"] as const) : (["many", "one"] as const);
         for (const which of order) {
@@ -259,7 +266,7 @@ export const scaling: Benchmark = {
       },
     );
     notes.push(
-      `Mock: compiled JS (as in the mock benchmark), two processes side by side, one holding 1 task and one holding ${heldText} (created with POSTs before measuring, no callbacks); ${ctx.smoke ? "" : `${seconds} s of `}${generator} load per server per round, order alternating; RSS read from /proc after each load.`,
+      `Mock: compiled JS (as in the mock benchmark), two processes side by side, one holding 1 task and one holding ${heldText} (created with POSTs before measuring, no callbacks); ${ctx.smoke ? "" : `${warmSeconds} s of warm-up per server, then ${seconds} s of `}${generator} load per server per round, order alternating; RSS read from /proc after each load.`,
     );
 
     // 3. resumeAll with many stored jobs, in fresh processes (memory of its own), against tasks.get once per task.
@@ -298,7 +305,7 @@ export const scaling: Benchmark = {
       {
         measure: `resumeAll() of ${jobsText} stored jobs whose tasks have ended: time until all settled`,
         ours: simulated,
-        note: `resumeAll follows every job at once (only downloads take turns, 8 at a time); each job's first poll after the restart waits the interval its stored create answer predicts (capped at 30 s), although every task ended long ago: ${hours(median(simulated.values))} for ${jobsText} jobs. Looking at each task at once would take ${jobsText} GETs (next row).`,
+        note: `resumeAll follows every job at once, its GETs taking turns (${DEFAULT_RESUME_POLLS} in flight) and its downloads too (${DEFAULT_RESUME_DOWNLOADS} at a time); each job's first poll after the restart waits the interval its stored create answer predicts (capped at 30 s), although every task ended long ago: ${hours(median(simulated.values))} for ${jobsText} jobs. Looking at each task at once would take ${jobsText} GETs (next row).`,
       },
       {
         measure: `resumeAll() of ${jobsText} jobs: real time spent (no sleeping)`,
@@ -317,7 +324,7 @@ export const scaling: Benchmark = {
     );
     notes.push(
       `resumeAll: ${jobsText} jobs submitted through jobs.submit into a memory store against an in-memory API (MockEngine behind fetch, no HTTP), then a new client resumes them an hour later; each run in a fresh process (bench/fixtures/resume-jobs.ts, bundled by esbuild), on a fake clock (the real time includes its stepping); ${jobRounds} round(s), alternating with the tasks.get baseline. The file store (fsync per write) is not measured here.`,
-      "Queue throughput against workers: not measured yet; the queue comes from another issue (its chart keeps a slot).",
+      "Queue throughput against workers: the queue benchmark's rows (real Redis, kling-edit worker processes).",
     );
     return {
       runs: `polls: deterministic (fake clock), one sample per simulated task; mock: ${ctx.rounds} rounds; resumeAll: ${jobRounds} round(s)`,
