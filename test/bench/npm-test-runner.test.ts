@@ -3,7 +3,7 @@
  * its own stage only, every step's output and exit code are kept, and vitest's extra arguments reach only vitest.
  */
 import { describe, expect, it } from "vitest";
-import { parseStages } from "../../bench/npm-test.js";
+import { parseStages, slowestFiles } from "../../bench/npm-test.js";
 import { runStages, STAGES } from "../../scripts/test.js";
 
 describe("npm test runner", () => {
@@ -48,6 +48,24 @@ describe("npm test runner", () => {
     );
     expect(parsed).toHaveLength(4);
     expect(parsed.find((p) => p.step === "slow")?.seconds).toBeCloseTo(slow[0]?.seconds ?? -1, 1);
+  });
+
+  it("reads vitest's per-file lines with the project's name in them (NO_COLOR output, as the benchmark runs it)", () => {
+    // Copied from `NO_COLOR=1 npx vitest run ...`: with projects, each file line names its project between bars.
+    const stdout = [
+      " ✓ |shared| test/policy.test.ts (43 tests) 11ms",
+      " ✓ |isolated| test/cli/lock.test.ts (12 tests) 37ms",
+      " ↓ |shared| contract-tests/live.test.ts (1 test | 1 skipped)",
+      "     ✓ a test's own line, not a file's 391ms",
+      " × |shared| contract-tests/drift-corpus/drift.test.ts (52 tests | 2 failed) 15383ms",
+      " ✓ test/no-projects.test.ts (2 tests) 5ms",
+    ].join("\n");
+    expect(slowestFiles(stdout)).toEqual([
+      { file: "test/policy.test.ts", ms: 11 },
+      { file: "test/cli/lock.test.ts", ms: 37 },
+      { file: "contract-tests/drift-corpus/drift.test.ts", ms: 15383 },
+      { file: "test/no-projects.test.ts", ms: 5 },
+    ]);
   });
 
   it("refuses a stage naming a script package.json does not have", async () => {
