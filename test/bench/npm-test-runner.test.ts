@@ -51,7 +51,8 @@ describe("npm test runner", () => {
   });
 
   it("reads vitest's per-file lines with the project's name in them (NO_COLOR output, as the benchmark runs it)", () => {
-    // Copied from `NO_COLOR=1 npx vitest run ...`: with projects, each file line names its project between bars.
+    // As `NO_COLOR=1 npx vitest run` prints them (the first two copied from a run): with projects, each file line
+    // names its project between bars.
     const stdout = [
       " ✓ |shared| test/policy.test.ts (43 tests) 11ms",
       " ✓ |isolated| test/cli/lock.test.ts (12 tests) 37ms",
