@@ -5,7 +5,7 @@
  * delivered to; the real API must not do that, and neither does its mock.
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from "node:dns";
-import type { RequestOptions } from "node:http";
+import type { Agent, RequestOptions } from "node:http";
 import { isIP } from "node:net";
 import { isInternalHost } from "../rules.js";
 import { isLoopbackHost } from "./callbacks.js";
@@ -46,7 +46,8 @@ export function refusedAddress(address: string, allowLoopback: boolean): string 
 /**
  * A `fetch` (for `deliverCallback`: method, headers, a string body, a signal; redirects never followed) over
  * node:http(s) whose connection goes only to an address that passed the check: the name is resolved once, every
- * address it has is checked, and the socket connects to those addresses only.
+ * address it has is checked, and the socket connects to those addresses only. Connections are kept alive in pools of
+ * this fetch's own, so a request reuses only a socket that this fetch's check let through.
  */
 export function addressCheckingFetch(options: AddressCheckOptions = {}): typeof fetch {
   const allowLoopback = options.allowLoopback ?? false;
@@ -66,6 +67,11 @@ export function addressCheckingFetch(options: AddressCheckOptions = {}): typeof 
     );
   };
 
+  // Its own connection pools, one per protocol. Node's global agent keeps connections alive and pools them by host and
+  // port, not by how their address was found: a socket that another check (one allowing loopback) or the host
+  // process itself had opened to the same name was reused, and the callback went out without a lookup.
+  const agents: { "http:"?: Agent; "https:"?: Agent } = {};
+
   return (async (input: string | URL | Request, init: RequestInit = {}) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     // An address written in the URL is connected to without a lookup: check it here.
@@ -73,12 +79,16 @@ export function addressCheckingFetch(options: AddressCheckOptions = {}): typeof 
     const refusal = isIP(literal) ? refusedAddress(literal, allowLoopback) : undefined;
     if (refusal) throw new CallbackAddressError(refusal);
     // Loaded on the first callback: node:https pulls in TLS, which a mock that never sends one need not load.
-    const { request: send } = url.protocol === "https:" ? await import("node:https") : await import("node:http");
+    const https = url.protocol === "https:";
+    const { request: send, Agent: AgentOf } = https ? await import("node:https") : await import("node:http");
+    const pool = https ? "https:" : "http:";
+    agents[pool] ??= new AgentOf({ keepAlive: true });
+    const agent = agents[pool];
     const headers = Object.fromEntries(new Headers(init.headers).entries());
     return new Promise<Response>((resolvePromise, reject) => {
       const request = send(
         url,
-        { method: init.method ?? "GET", headers, lookup, ...(init.signal ? { signal: init.signal } : {}) },
+        { method: init.method ?? "GET", headers, agent, lookup, ...(init.signal ? { signal: init.signal } : {}) },
         (response) => {
           response.resume();
           try {

@@ -92,6 +92,32 @@ describe("addressCheckingFetch", () => {
     ).rejects.toThrow(/has no address/);
   });
 
+  it("never sends over a connection another check opened: one that allows loopback, or the process's own", async () => {
+    // Node 20's http.globalAgent keeps connections alive and pools them by host and port, not by how the address was
+    // found: a socket one fetch opened to hooks.example.com (127.0.0.1, allowed there) was reused by a fetch whose
+    // own check refuses that name, and the callback went through without a lookup.
+    const url = `http://hooks.example.com:${port}/reuse`;
+    const toLoopback = async () => [{ address: "127.0.0.1", family: 4 }];
+    expect((await addressCheckingFetch({ allowLoopback: true, resolve: toLoopback })(url, post)).status).toBe(204);
+    // The app's own request to the same name (split-horizon DNS: internal here), through the global agent.
+    await new Promise<void>((resolve, reject) => {
+      http
+        .get(
+          url,
+          { lookup: (_host, _options, callback) => callback(null, [{ address: "127.0.0.1", family: 4 }]) },
+          (res) => {
+            res.resume();
+            res.on("end", resolve);
+          },
+        )
+        .on("error", reject);
+    });
+    const before = received.length;
+    await expect(addressCheckingFetch({ resolve: toLoopback })(url, post)).rejects.toThrow(CallbackAddressError);
+    await expect(addressCheckingFetch({ resolve: async () => [] })(url, post)).rejects.toThrow(/has no address/);
+    expect(received.length).toBe(before);
+  });
+
   it("with loopback allowed, delivers method, headers and body to the resolved address and answers its status", async () => {
     const resolve = async () => [{ address: "127.0.0.1", family: 4 }];
     const response = await addressCheckingFetch({ allowLoopback: true, resolve })(
