@@ -40,6 +40,7 @@ describe("createNodeCallbackListener on a real node:http server", () => {
   });
 
   it("answers 400 to bad JSON and schema violations, 413 to a large body, 405 to GET", async () => {
+    const before = received.length;
     expect((await send("{bad")).status).toBe(400);
     const invalid = await send(JSON.stringify({ id: "x", status: "failed" }));
     expect(invalid.status).toBe(400);
@@ -48,7 +49,7 @@ describe("createNodeCallbackListener on a real node:http server", () => {
     const get = await fetch(url);
     expect(get.status).toBe(405);
     expect(get.headers.get("allow")).toBe("POST");
-    expect(received).toHaveLength(1);
+    expect(received).toHaveLength(before);
   });
 });
 

@@ -46,13 +46,15 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe("npm run drift:live", () => {
   it("says there are no recordings and exits 0, when the folder is empty or missing", async () => {
-    for (const recordings of [dir, join(dir, "missing")]) {
+    // A folder of its own: other tests write recordings and reports into `dir`.
+    const empty = await mkdtemp(join(dir, "empty-"));
+    for (const recordings of [empty, join(empty, "missing")]) {
       const { code, stdout } = await runMain(["--recordings", recordings]);
       expect(code).toBe(0);
       expect(stdout).toMatch(/^drift:live: no recordings of target live in .*: nothing to compare/);
     }
     const out = join(dir, "out-empty");
-    const json = await runMain(["--recordings", dir, "--format", "json", "--out", out]);
+    const json = await runMain(["--recordings", empty, "--format", "json", "--out", out]);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ kind: "live", exitCode: 0, recordings: { used: 0, total: 0 } });
   });
