@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { runInNewContext } from "node:vm";
 import { build } from "esbuild";
@@ -10,7 +11,7 @@ import { SPEC_SHA256 } from "../generated/spec-meta.js";
 import { compareGenerated, listFiles, main } from "../scripts/check-generated.js";
 import { generate } from "../scripts/generate.js";
 
-const root = new URL("..", import.meta.url).pathname;
+const root = fileURLToPath(new URL("..", import.meta.url));
 const run = promisify(execFile);
 
 describe("generated/", () => {

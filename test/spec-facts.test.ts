@@ -4,13 +4,14 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { operations } from "../generated/operations.js";
 import * as facts from "../generated/spec-facts.js";
 import * as meta from "../generated/spec-meta.js";
 
-const root = new URL("..", import.meta.url).pathname;
+const root = fileURLToPath(new URL("..", import.meta.url));
 
 /**
  * Where each guarded value is exported from, and whether it is one member of a list or table (an enum, a set of

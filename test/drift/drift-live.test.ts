@@ -1,6 +1,7 @@
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { operations } from "../../generated/operations.js";
 import { main } from "../../scripts/drift-live.js";
@@ -9,7 +10,7 @@ import { analyzeRecordings } from "../../src/drift/live.js";
 import { loadSpec } from "../../src/drift/load.js";
 import { LIVE_RULES } from "../../src/drift/rules.js";
 
-const root = new URL("../..", import.meta.url).pathname;
+const root = fileURLToPath(new URL("../..", import.meta.url));
 const fixtures = join(root, "test/drift/fixtures/recordings");
 const spec = (await loadSpec(join(root, "spec/kling-o1-video-edit.yaml"))).resolved;
 

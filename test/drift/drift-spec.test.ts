@@ -5,6 +5,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
@@ -13,7 +14,7 @@ import { applyPlan, planApply } from "../../scripts/drift/apply.js";
 import { main } from "../../scripts/drift-spec.js";
 import { parseSpec } from "../../src/drift/load.js";
 
-const root = new URL("../..", import.meta.url).pathname;
+const root = fileURLToPath(new URL("../..", import.meta.url));
 const specFile = join(root, "spec/kling-o1-video-edit.yaml");
 const run = promisify(execFile);
 

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DriftInputError } from "../../src/drift/findings.js";
@@ -7,7 +8,7 @@ import { parseSpec } from "../../src/drift/load.js";
 import { LIVE_RULES, SPEC_RULES } from "../../src/drift/rules.js";
 import { compareSpecs } from "../../src/drift/spec-diff.js";
 
-const fixtures = new URL("./fixtures/spec-cases/", import.meta.url).pathname;
+const fixtures = fileURLToPath(new URL("./fixtures/spec-cases/", import.meta.url));
 
 type Patch = { set: (string | number)[]; value: unknown } | { remove: (string | number)[] };
 interface Case {
